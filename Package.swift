@@ -1,0 +1,93 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Weave",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Weave", targets: ["Weave"]),
+        .library(name: "Greenlets", targets: ["Greenlets"]),
+        .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
+        .executable(name: "weave", targets: ["WeaveCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // The only unsafe island below Swift: machine-context switch (assembly per
+        // architecture), stack mapping with guard pages, overflow reporting, and the
+        // shims into the Swift runtime and the address sanitizer.
+        .target(name: "CWeaveContext"),
+        // Process-side shims that Glibc's import cannot reach (variadic prctl and syscall).
+        .target(name: "CWeaveProcess"),
+        .target(
+            name: "Greenlets",
+            dependencies: [
+                "CWeaveContext",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Multiprocessing",
+            dependencies: [
+                "CWeaveProcess",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Weave",
+            dependencies: ["Greenlets", "Multiprocessing"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WeaveTour",
+            dependencies: ["Weave"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WeaveBench",
+            dependencies: ["Weave"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WeaveCLI",
+            dependencies: [
+                "WeaveTour",
+                "WeaveBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WeaveTestSupport",
+            dependencies: ["Weave"],
+            path: "Tests/WeaveTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GreenletsTests",
+            dependencies: ["Greenlets", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MultiprocessingTests",
+            dependencies: ["Multiprocessing", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WeaveTourTests",
+            dependencies: ["WeaveTour", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,46 @@
+// Hooks into the Swift runtime and the address sanitizer, used by the context switch.
+#ifndef WEAVE_RUNTIME_SHIMS_H
+#define WEAVE_RUNTIME_SHIMS_H
+
+#include <stddef.h>
+
+// Saves the running context's exclusivity access set into `state` (two words) and clears
+// the thread's; swift_task_exitThreadLocalContext in the Swift runtime.
+void weave_swift_exit_thread_local_context(void *state[2]);
+// Makes `state` the thread's access set; swift_task_enterThreadLocalContext.
+void weave_swift_enter_thread_local_context(void *state[2]);
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEAVE_ASAN 1
+#endif
+#endif
+#if !defined(WEAVE_ASAN) && defined(__SANITIZE_ADDRESS__)
+#define WEAVE_ASAN 1
+#endif
+
+#if WEAVE_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+// __sanitizer_start_switch_fiber under ASan, nothing otherwise.
+static inline void weave_asan_start_switch(void **fake_stack_save, const void *bottom, size_t size) {
+#if WEAVE_ASAN
+    __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+#else
+    (void)fake_stack_save;
+    (void)bottom;
+    (void)size;
+#endif
+}
+
+// __sanitizer_finish_switch_fiber under ASan, nothing otherwise.
+static inline void weave_asan_finish_switch(void *fake_stack_save) {
+#if WEAVE_ASAN
+    __sanitizer_finish_switch_fiber(fake_stack_save, NULL, NULL);
+#else
+    (void)fake_stack_save;
+#endif
+}
+
+#endif

@@ -1,0 +1,38 @@
+#ifndef WEAVE_PROCESS_H
+#define WEAVE_PROCESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Asks the kernel to send `signal_number` to the calling process when its parent thread
+/// exits (Linux `prctl(PR_SET_PDEATHSIG)`). Returns 0, or -1 with errno (ENOSYS elsewhere).
+int weave_process_set_parent_death_signal(int signal_number);
+
+/// Opens a pidfd for `pid` (Linux `pidfd_open`). Returns the descriptor, or -1 with errno.
+int weave_process_pidfd_open(pid_t pid);
+
+/// Creates an anonymous shared-memory file that an exec'd child can inherit
+/// (Linux `memfd_create` without MFD_CLOEXEC). Returns the descriptor, or -1 with errno.
+int weave_process_memfd_create(const char *name);
+
+/// Sleeps while `*address == expected`, at most `timeout_ns` nanoseconds when it is not
+/// negative (Linux `futex(FUTEX_WAIT)` on a shared mapping). Returns 0, or -1 with errno.
+int weave_process_futex_wait(uint32_t *address, uint32_t expected, int64_t timeout_ns);
+
+/// Wakes up to `count` processes sleeping on `address` (Linux `futex(FUTEX_WAKE)`).
+int weave_process_futex_wake(uint32_t *address, int count);
+
+/// Releases the memory behind a page-aligned range of a shared file
+/// (`fallocate(FALLOC_FL_PUNCH_HOLE)`). Returns 0, or -1 with errno.
+int weave_process_punch_hole(int fd, int64_t offset, int64_t length);
+
+/// Decodes a `waitpid` status: the exit code, or minus the signal that ended the process.
+int weave_process_exit_code_from_status(int status);
+
+/// Whether a `waitpid` status says the process ended (exited or was killed by a signal).
+int weave_process_status_is_terminal(int status);
+
+/// Closes every descriptor from 3 up except `kept` (Linux `close_range`, a loop elsewhere).
+void weave_process_close_descriptors_except(int kept);
+
+#endif

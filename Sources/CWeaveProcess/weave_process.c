@@ -1,0 +1,105 @@
+#define _GNU_SOURCE
+#include "weave_process.h"
+
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
+int weave_process_set_parent_death_signal(int signal_number) {
+#if defined(__linux__)
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal_number, 0UL, 0UL, 0UL);
+#else
+    (void)signal_number;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_pidfd_open(pid_t pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_memfd_create(const char *name) {
+#if defined(__linux__)
+    return memfd_create(name, 0);
+#else
+    (void)name;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_futex_wait(uint32_t *address, uint32_t expected, int64_t timeout_ns) {
+#if defined(__linux__)
+    struct timespec timeout;
+    struct timespec *timeout_pointer = NULL;
+    if (timeout_ns >= 0) {
+        timeout.tv_sec = (time_t)(timeout_ns / 1000000000);
+        timeout.tv_nsec = (long)(timeout_ns % 1000000000);
+        timeout_pointer = &timeout;
+    }
+    return (int)syscall(SYS_futex, address, FUTEX_WAIT, expected, timeout_pointer, NULL, 0);
+#else
+    (void)address; (void)expected; (void)timeout_ns;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_futex_wake(uint32_t *address, int count) {
+#if defined(__linux__)
+    return (int)syscall(SYS_futex, address, FUTEX_WAKE, count, NULL, NULL, 0);
+#else
+    (void)address; (void)count;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_punch_hole(int fd, int64_t offset, int64_t length) {
+#if defined(__linux__)
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+#else
+    (void)fd; (void)offset; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int weave_process_exit_code_from_status(int status) {
+    if (WIFEXITED(status)) { return WEXITSTATUS(status); }
+    if (WIFSIGNALED(status)) { return -WTERMSIG(status); }
+    return 0;
+}
+
+int weave_process_status_is_terminal(int status) {
+    return WIFEXITED(status) || WIFSIGNALED(status);
+}
+
+void weave_process_close_descriptors_except(int kept) {
+#if defined(__linux__) && defined(SYS_close_range)
+    if (kept > 3) { syscall(SYS_close_range, 3U, (unsigned)(kept - 1), 0U); }
+    syscall(SYS_close_range, (unsigned)(kept + 1), ~0U, 0U);
+#else
+    int limit = getdtablesize();
+    for (int fd = 3; fd < limit; fd++) {
+        if (fd != kept) { close(fd); }
+    }
+#endif
+}

@@ -1,0 +1,137 @@
+import CWeaveContext
+
+extension GreenletCore {
+    enum SwitchKind {
+        case `switch`, `throw`
+    }
+
+    /// Suspends the thread's running greenlet and resumes this one (or, if it is dead, its
+    /// first live ancestor) with `transfer`.
+    @inline(__always)
+    func resume(with transfer: consuming Transfer, kind: SwitchKind) throws -> Any? {
+        guard weave_thread_state_get() == threadToken else {
+            throw GreenletError(
+                .wrongThread,
+                "\(handleDescription) belongs to another thread; a greenlet can only be switched to on the thread that created it")
+        }
+        let hot = self.hot
+        guard state == .started, !hot.pointee.isTracing,
+            !hot.pointee.hasPendingKills.load(ordering: .relaxed)
+        else {
+            return try resumeWithBookkeeping(with: transfer, kind: kind)
+        }
+        let origin = hot.pointee.current.context
+        if origin == context {
+            switch transfer {
+            case .value(let value): return value
+            case .error(let error): throw error
+            }
+        }
+        hot.pointee.transfer.initialize(to: transfer)
+        hot.pointee.current = self
+        weave_context_switch(origin, context, nil)
+        return try GreenletThread.takeTransferAfterResuming(hot)
+    }
+
+    /// The switch for everything but the common case: pending kills, tracing, a target
+    /// that is dead or has not started yet.
+    @inline(never)
+    private func resumeWithBookkeeping(with transfer: consuming Transfer, kind: SwitchKind) throws -> Any? {
+        if hot.pointee.hasPendingKills.load(ordering: .acquiring) {
+            thread.killPendingGreenlets()
+        }
+        let origin = thread.currentCore
+        let target = liveSelfOrAncestor
+        if let tracer = thread.tracer {
+            tracer(GreenletTraceEvent(kind: kind, origin: origin.handleObject(), target: target.handleObject()))
+        }
+        if target === origin {
+            switch transfer {
+            case .value(let value): return value
+            case .error(let error): throw error
+            }
+        }
+        if target.state == .unstarted {
+            try target.prepareToStart()
+        }
+        hot.pointee.transfer.initialize(to: transfer)
+        hot.pointee.current = target
+        weave_context_switch(origin.context, target.context, nil)
+        return try GreenletThread.takeTransferAfterResuming(hot)
+    }
+
+    /// Runs the body of the greenlet starting on the current stack, then hands its outcome
+    /// to its first live ancestor. Returns the contexts to leave and to enter; no Swift
+    /// reference stays on the dying stack.
+    @inline(never)
+    static func runBodyToCompletion(
+        _ unmanaged: Unmanaged<GreenletCore>
+    ) -> (UnsafeMutablePointer<weave_context>, UnsafeMutablePointer<weave_context>) {
+        let core = unmanaged.takeUnretainedValue()
+        let thread = core.thread
+        var outcome: Transfer
+        do {
+            let argument = try thread.takeTransferAfterResuming()
+            let body = core.body!
+            outcome = .value(try body(argument))
+        } catch let exit as GreenletExit {
+            outcome = .value(exit.value)
+        } catch {
+            outcome = .error(error)
+        }
+        core.body = nil
+        core.state = .dead
+        core.locals = [:]
+
+        var target = core.liveSelfOrAncestor
+        while target.state == .unstarted {
+            do {
+                try target.prepareToStart()
+            } catch {
+                // No stack for the parent that would receive the result: it dies with the
+                // allocation error, which goes further up.
+                target.state = .dead
+                target.body = nil
+                outcome = .error(error)
+                target = target.liveSelfOrAncestor
+            }
+        }
+        if let tracer = thread.tracer {
+            tracer(GreenletTraceEvent(kind: .switch, origin: core.handleObject(), target: target.handleObject()))
+        }
+        let hot = thread.hot
+        hot.pointee.transfer.initialize(to: outcome)
+        hot.pointee.retiring = core
+        hot.pointee.current = target
+        return (core.context, target.context)
+    }
+
+    /// Called when the last public reference goes away: a suspended greenlet gets a
+    /// `GreenletExit` so that its cleanups run (on its own thread, now or at that thread's
+    /// next switch).
+    func handleReleased() {
+        handle = nil
+        guard state == .started, !isMain else { return }
+        guard weave_thread_state_get() == threadToken else {
+            thread.scheduleKill(self)
+            return
+        }
+        kill()
+    }
+
+    /// Throws `GreenletExit` into this suspended greenlet with the running greenlet as its
+    /// parent, so that control comes back here when it finishes.
+    func kill() {
+        guard state == .started, thread.currentCore !== self else { return }
+        parent = thread.currentCore.handleObject()
+        do {
+            _ = try resume(with: .error(GreenletExit()), kind: .throw)
+        } catch {
+            thread.reportIgnored(error, whileKilling: self)
+        }
+    }
+
+    var handleDescription: String {
+        "greenlet '\(name ?? (isMain ? "main" : "unnamed"))'"
+    }
+}

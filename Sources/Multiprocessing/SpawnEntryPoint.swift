@@ -1,0 +1,48 @@
+/// A named function a spawned child can run, with `Codable` arguments.
+///
+/// Closures cannot cross `exec`, so spawn children run entry points registered by name.
+/// Register every entry point before `Multiprocessing.bootstrapIfChild()`, in the same order
+/// of start-up code in parent and child (the child runs `main` again):
+///
+/// ```swift
+/// let square = SpawnEntryPoint<Int>("square") { n in print(n * n) }
+///
+/// @main struct Tool {
+///     static func main() throws {
+///         Multiprocessing.register(square)
+///         Multiprocessing.bootstrapIfChild()   // a spawned child runs `square` here and exits
+///         let child = ChildProcess(startMethod: .spawn, entryPoint: square, arguments: 7)
+///         try child.start()
+///         try child.join()
+///     }
+/// }
+/// ```
+public struct SpawnEntryPoint<Arguments: Codable & Sendable>: Sendable {
+    /// The name the child looks the entry point up by; unique within the program.
+    public let name: String
+    let body: @Sendable (Arguments) throws -> Void
+
+    /// Creates an entry point named `name` that runs `body`.
+    public init(_ name: String, body: @escaping @Sendable (Arguments) throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+}
+
+/// The entry points registered in this program, type-erased to take encoded arguments.
+final class SpawnEntryPointTable: @unchecked Sendable {
+    private let lock = InProcessLock()
+    private var runners: [String: @Sendable ([UInt8]) throws -> Void] = [:]
+
+    func register<Arguments>(_ entryPoint: SpawnEntryPoint<Arguments>) {
+        lock.withLock {
+            runners[entryPoint.name] = { bytes in
+                try entryPoint.body(BinaryCodableDecoder().decode(Arguments.self, from: bytes))
+            }
+        }
+    }
+
+    func runner(named name: String) -> (@Sendable ([UInt8]) throws -> Void)? {
+        lock.withLock { runners[name] }
+    }
+}

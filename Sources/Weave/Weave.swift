@@ -1,0 +1,4 @@
+// Weave: Python's three concurrency models for Swift — stackful greenlets, a cooperative
+// hub, and processes that run Swift closures. Importing Weave imports all of them.
+@_exported import Greenlets
+@_exported import Multiprocessing
