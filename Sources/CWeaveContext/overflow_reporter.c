@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static _Thread_local weave_context *weave_running_context __attribute__((tls_model("initial-exec")));
+_Thread_local weave_context *weave_running_context __attribute__((tls_model("initial-exec")));
 static _Thread_local void *weave_alternate_stack __attribute__((tls_model("initial-exec")));
 static struct sigaction weave_previous_segv;
 static struct sigaction weave_previous_bus;
@@ -21,10 +21,6 @@ static pthread_once_t weave_handler_once = PTHREAD_ONCE_INIT;
 static int weave_handler_failure;
 
 enum { weave_alternate_stack_size = 64 * 1024, weave_guard_reach = 64 * 1024 };
-
-void weave_set_current_context(weave_context *context) {
-    weave_running_context = context;
-}
 
 static size_t weave_append(char *buffer, size_t at, size_t capacity, const char *text) {
     while (*text != '\0' && at + 1 < capacity) {

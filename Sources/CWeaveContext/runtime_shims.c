@@ -1,19 +1,6 @@
-// Calls into the Swift runtime's task-context hooks.
+// Build facts the Swift side asks about.
 #include "weave_runtime_shims.h"
 #include "weave_context.h"
-
-// Exported by libswiftCore (stdlib/public/runtime/Exclusivity.cpp); Swift Concurrency
-// calls them when a task suspends and resumes, and so do we at every switch.
-extern void swift_task_enterThreadLocalContext(char *state);
-extern void swift_task_exitThreadLocalContext(char *state);
-
-void weave_swift_exit_thread_local_context(void *state[2]) {
-    swift_task_exitThreadLocalContext((char *)state);
-}
-
-void weave_swift_enter_thread_local_context(void *state[2]) {
-    swift_task_enterThreadLocalContext((char *)state);
-}
 
 int weave_address_sanitizer_enabled(void) {
 #if WEAVE_ASAN

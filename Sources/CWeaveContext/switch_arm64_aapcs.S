@@ -2,6 +2,7 @@
 // switch_x86_64_sysv.S.
 // Saved frame (176 bytes), from the stack pointer up: x19..x28, x29 (frame pointer),
 // x30 (link register), d8..d15, FPCR, padding.
+// Writing FPCR can stall the pipeline, so it is written only when it differs.
 // A fresh frame has x19 = start, x20 = context, x29 = 0 and x30 = weave_stack_trampoline.
 #include "weave_platform.h"
 #if WEAVE_PORT_ARM64_AAPCS
@@ -35,8 +36,11 @@
     ldp d12, d13, [sp, #128]; \
     ldp d14, d15, [sp, #144]; \
     ldr x9, [sp, #160]; \
+    mrs x10, fpcr; \
+    cmp x9, x10; \
+    b.eq 1f; \
     msr fpcr, x9; \
-    add sp, sp, #176
+1:  add sp, sp, #176
 
 WEAVE_ASM_FUNCTION(weave_switch_stack)
     WEAVE_SAVE_STATE

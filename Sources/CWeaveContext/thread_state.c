@@ -7,13 +7,13 @@
 #include <pthread.h>
 #include <string.h>
 
-static _Thread_local void *weave_thread_state __attribute__((tls_model("initial-exec")));
+_Thread_local void *weave_thread_state_slot __attribute__((tls_model("initial-exec")));
 static pthread_key_t weave_thread_state_key;
 static pthread_once_t weave_thread_state_key_once = PTHREAD_ONCE_INIT;
 static void (*weave_thread_state_destructor)(void *);
 
 static void weave_thread_state_exit(void *state) {
-    weave_thread_state = NULL;
+    weave_thread_state_slot = NULL;
     if (weave_thread_state_destructor != NULL) {
         weave_thread_state_destructor(state);
     }
@@ -23,14 +23,10 @@ static void weave_thread_state_make_key(void) {
     pthread_key_create(&weave_thread_state_key, weave_thread_state_exit);
 }
 
-void *weave_thread_state_get(void) {
-    return weave_thread_state;
-}
-
 void weave_thread_state_set(void *state, void (*destructor)(void *)) {
     pthread_once(&weave_thread_state_key_once, weave_thread_state_make_key);
     weave_thread_state_destructor = destructor;
-    weave_thread_state = state;
+    weave_thread_state_slot = state;
     pthread_setspecific(weave_thread_state_key, state);
 }
 

@@ -4,11 +4,20 @@
 
 #include <stddef.h>
 
-// Saves the running context's exclusivity access set into `state` (two words) and clears
-// the thread's; swift_task_exitThreadLocalContext in the Swift runtime.
-void weave_swift_exit_thread_local_context(void *state[2]);
-// Makes `state` the thread's access set; swift_task_enterThreadLocalContext.
-void weave_swift_enter_thread_local_context(void *state[2]);
+// Exported by libswiftCore (stdlib/public/runtime/Exclusivity.cpp); Swift Concurrency
+// calls them when a task suspends and resumes, and so does Weave at every switch.
+// exit saves the running context's exclusivity access set into `state` (two words) and
+// takes it off the thread; enter puts the set saved in `state` back on.
+extern void swift_task_exitThreadLocalContext(char *state);
+extern void swift_task_enterThreadLocalContext(char *state);
+
+static inline void weave_swift_exit_thread_local_context(void *state[2]) {
+    swift_task_exitThreadLocalContext((char *)state);
+}
+
+static inline void weave_swift_enter_thread_local_context(void *state[2]) {
+    swift_task_enterThreadLocalContext((char *)state);
+}
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

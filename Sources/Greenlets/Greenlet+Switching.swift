@@ -42,7 +42,7 @@ extension GreenletCore {
         }
         let origin = thread.currentCore
         let target = liveSelfOrAncestor
-        if let tracer = thread.tracer {
+        if hot.pointee.isTracing, let tracer = thread.tracer {
             tracer(GreenletTraceEvent(kind: kind, origin: origin.handleObject(), target: target.handleObject()))
         }
         if target === origin {
@@ -81,7 +81,9 @@ extension GreenletCore {
         }
         core.body = nil
         core.state = .dead
-        core.locals = [:]
+        if !core.locals.isEmpty {
+            core.locals = [:]
+        }
 
         var target = core.liveSelfOrAncestor
         while target.state == .unstarted {
@@ -96,10 +98,10 @@ extension GreenletCore {
                 target = target.liveSelfOrAncestor
             }
         }
-        if let tracer = thread.tracer {
+        let hot = core.hot
+        if hot.pointee.isTracing, let tracer = thread.tracer {
             tracer(GreenletTraceEvent(kind: .switch, origin: core.handleObject(), target: target.handleObject()))
         }
-        let hot = thread.hot
         hot.pointee.transfer.initialize(to: outcome)
         hot.pointee.retiring = core
         hot.pointee.current = target

@@ -38,7 +38,6 @@ final class GreenletCore {
     var state: State
     var parent: Greenlet?
     var body: ((Any?) throws -> Any?)?
-    var stack = weave_stack()
     var locals: [Int: Any] = [:]
     /// The public handle, not retained: when it goes away the greenlet is killed.
     var handle: Unmanaged<Greenlet>?
@@ -141,8 +140,8 @@ final class GreenletCore {
     func prepareToStart() throws {
         switch stackMode {
         case .dedicated:
-            stack = try thread.takeStack(usableBytes: stackSize)
-            weave_context_prepare(context, &stack)
+            context.pointee.stack = try thread.takeStack(usableBytes: stackSize)
+            weave_context_prepare(context, &context.pointee.stack)
         case .compact:
             context.pointee.shared = try thread.sharedStack()
             weave_context_prepare(context, nil)
@@ -156,13 +155,13 @@ final class GreenletCore {
     func releaseStack(recycle: Bool) {
         switch stackMode {
         case .dedicated:
-            if stack.mapping != nil {
+            if context.pointee.stack.mapping != nil {
                 if recycle {
-                    thread.recycleStack(stack)
+                    thread.recycleStack(context.pointee.stack)
                 } else {
-                    weave_stack_unmap(&stack)
+                    weave_stack_unmap(&context.pointee.stack)
                 }
-                stack = weave_stack()
+                context.pointee.stack = weave_stack()
             }
         case .compact:
             weave_context_release_compact(context)

@@ -27,6 +27,8 @@ final class GreenletThread {
         var isTracing = false
         /// Set by other threads when a greenlet of this thread lost its last handle there.
         let hasPendingKills: UnsafeAtomic<Bool>
+        /// How many stacks the pool holds.
+        var stackPoolCount = 0
     }
 
     let hot: UnsafeMutablePointer<Hot>
@@ -35,13 +37,20 @@ final class GreenletThread {
     var tracer: ((GreenletTraceEvent) -> Void)? {
         didSet { hot.pointee.isTracing = tracer != nil }
     }
-    private var stackPool: [weave_stack] = []
+    /// Freed stacks kept for reuse: `stackPoolCount` of `stackPoolLimit` slots, in raw
+    /// memory so that taking and giving back a stack costs no exclusivity bookkeeping.
+    private let stackPool: UnsafeMutablePointer<weave_stack>
+    private var stackPoolCount: Int {
+        get { hot.pointee.stackPoolCount }
+        set { hot.pointee.stackPoolCount = newValue }
+    }
     private var shared: UnsafeMutablePointer<weave_shared_stack>?
     private var pendingKills: [GreenletCore] = []
     private let pendingKillsLock: UnsafeMutablePointer<pthread_mutex_t>
 
     private init() {
         hot = .allocate(capacity: 1)
+        stackPool = .allocate(capacity: Self.stackPoolLimit)
         pendingKillsLock = .allocate(capacity: 1)
         pthread_mutex_init(pendingKillsLock, nil)
         // Every stored property has a value now, so the main core may refer to `self`.
@@ -105,8 +114,13 @@ final class GreenletThread {
 
     func takeStack(usableBytes: Int) throws -> weave_stack {
         let wanted = Self.roundedToPages(usableBytes)
-        if let last = stackPool.last, last.mapping_size - last.guard_size == wanted {
-            return stackPool.removeLast()
+        let count = stackPoolCount
+        if count > 0 {
+            let last = stackPool[count - 1]
+            if last.mapping_size - last.guard_size == wanted {
+                stackPoolCount = count - 1
+                return last
+            }
         }
         var stack = weave_stack()
         let failure = weave_stack_map(wanted, Greenlet.guardSize, &stack)
@@ -122,8 +136,10 @@ final class GreenletThread {
     func recycleStack(_ stack: weave_stack) {
         var stack = stack
         let usable = stack.mapping_size - stack.guard_size
-        if stackPool.count < Self.stackPoolLimit && usable == Self.roundedToPages(Greenlet.defaultStackSize) {
-            stackPool.append(stack)
+        let count = stackPoolCount
+        if count < Self.stackPoolLimit && usable == Self.roundedToPages(Greenlet.defaultStackSize) {
+            stackPool[count] = stack
+            stackPoolCount = count + 1
         } else {
             weave_stack_unmap(&stack)
         }
@@ -187,10 +203,11 @@ final class GreenletThread {
     // MARK: Thread exit
 
     fileprivate func tearDown() {
-        for var stack in stackPool {
-            weave_stack_unmap(&stack)
+        for index in 0..<stackPoolCount {
+            weave_stack_unmap(stackPool + index)
         }
-        stackPool.removeAll()
+        stackPoolCount = 0
+        stackPool.deallocate()
         if let shared {
             weave_shared_stack_destroy(shared)
             shared.deallocate()

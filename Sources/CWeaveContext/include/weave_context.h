@@ -32,6 +32,7 @@ typedef struct weave_shared_stack {
 /// so that no Swift access is held across a switch.
 typedef struct weave_context {
     void *sp;                        // saved stack pointer while suspended
+    weave_stack stack;               // a dedicated context's own stack, if it has one
     void *tls_state[2];              // the Swift runtime's exclusivity access set
     char *stack_low;                 // lowest usable address; NULL until known
     size_t stack_size;               // usable bytes from stack_low
@@ -91,7 +92,12 @@ int weave_shared_stack_create(size_t usable, weave_shared_stack *out);
 void weave_shared_stack_destroy(weave_shared_stack *shared);
 
 /// The context running on this thread, as the stack-overflow reporter sees it.
-void weave_set_current_context(weave_context *context);
+extern _Thread_local weave_context *weave_running_context __attribute__((tls_model("initial-exec")));
+
+/// Records the context now running on this thread, for the stack-overflow reporter.
+static inline void weave_set_current_context(weave_context *context) {
+    weave_running_context = context;
+}
 
 /// Installs, once per process, the SIGSEGV/SIGBUS handler that recognises a greenlet's guard
 /// region, and gives the calling thread an alternate signal stack if it has none.
@@ -103,7 +109,14 @@ void weave_overflow_reporter_remove_for_thread(void);
 
 /// A per-thread slot for the Swift greenlet runtime's thread state, with a destructor that
 /// runs when the thread exits.
-void *weave_thread_state_get(void);
+extern _Thread_local void *weave_thread_state_slot __attribute__((tls_model("initial-exec")));
+
+/// The calling thread's greenlet runtime state, or NULL before its first use.
+static inline void *weave_thread_state_get(void) {
+    return weave_thread_state_slot;
+}
+
+/// Stores the calling thread's greenlet runtime state; `destructor` runs at thread exit.
 void weave_thread_state_set(void *state, void (*destructor)(void *));
 
 /// Whether this build runs under the address sanitizer.
