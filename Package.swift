@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Weave", targets: ["Weave"]),
         .library(name: "Greenlets", targets: ["Greenlets"]),
+        .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -44,9 +47,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The hub: gevent-style cooperative scheduling on a SwiftNIO event loop.
+        .target(
+            name: "GreenHub",
+            dependencies: [
+                "Greenlets",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "Multiprocessing"],
+            dependencies: ["Greenlets", "GreenHub", "Multiprocessing"],
             swiftSettings: strict
         ),
         .target(
@@ -62,6 +77,7 @@ let package = Package(
         .executableTarget(
             name: "WeaveCLI",
             dependencies: [
+                "Weave",
                 "WeaveTour",
                 "WeaveBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,6 +93,11 @@ let package = Package(
         .testTarget(
             name: "GreenletsTests",
             dependencies: ["Greenlets", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GreenHubTests",
+            dependencies: ["GreenHub", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

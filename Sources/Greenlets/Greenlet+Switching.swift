@@ -1,5 +1,16 @@
 import CWeaveContext
 
+extension Transfer {
+    /// The value of a switch a greenlet makes to itself.
+    consuming func deliveredInPlace() throws -> Any? {
+        switch self {
+        case .empty: return nil
+        case .value(let value): return value
+        case .error(let error): throw error
+        }
+    }
+}
+
 extension GreenletCore {
     enum SwitchKind {
         case `switch`, `throw`
@@ -22,15 +33,32 @@ extension GreenletCore {
         }
         let origin = hot.pointee.current.context
         if origin == context {
-            switch transfer {
-            case .value(let value): return value
-            case .error(let error): throw error
-            }
+            return try transfer.deliveredInPlace()
         }
         hot.pointee.transfer.initialize(to: transfer)
         hot.pointee.current = self
         weave_context_switch(origin, context, nil)
         return try GreenletThread.takeTransferAfterResuming(hot)
+    }
+
+    /// Switches to this started, live greenlet of the calling thread handing over nothing,
+    /// and returns when something switches back; throws only an error thrown into the
+    /// caller. The hub's path: no value crosses, so no `Any?` is made or destroyed.
+    @inline(__always)
+    func resumeHandingNothing() throws {
+        let hot = self.hot
+        guard state == .started, !hot.pointee.isTracing,
+            !hot.pointee.hasPendingKills.load(ordering: .relaxed)
+        else {
+            _ = try resumeWithBookkeeping(with: .empty, kind: .switch)
+            return
+        }
+        let origin = hot.pointee.current.context
+        if origin == context { return }
+        hot.pointee.transfer.initialize(to: .empty)
+        hot.pointee.current = self
+        weave_context_switch(origin, context, nil)
+        try GreenletThread.takeErrorAfterResuming(hot)
     }
 
     /// The switch for everything but the common case: pending kills, tracing, a target
@@ -46,10 +74,7 @@ extension GreenletCore {
             tracer(GreenletTraceEvent(kind: kind, origin: origin.handleObject(), target: target.handleObject()))
         }
         if target === origin {
-            switch transfer {
-            case .value(let value): return value
-            case .error(let error): throw error
-            }
+            return try transfer.deliveredInPlace()
         }
         if target.state == .unstarted {
             try target.prepareToStart()
@@ -80,6 +105,7 @@ extension GreenletCore {
             outcome = .error(error)
         }
         core.body = nil
+        core.attachment = nil
         core.state = .dead
         if !core.locals.isEmpty {
             core.locals = [:]

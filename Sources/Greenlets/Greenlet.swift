@@ -126,6 +126,34 @@ public final class Greenlet {
         try core.resume(with: .error(error), kind: .throw)
     }
 
+    /// Resumes this greenlet handing it nothing — the hub's switch, which keeps wake-up
+    /// state of its own. A pending `switch(_:)` in the target returns `nil`.
+    ///
+    /// - Precondition: the caller runs on this greenlet's thread (the hub checks).
+    /// - Throws: An error thrown into the calling greenlet while it was suspended.
+    package func switchHandingNothing() throws {
+        try core.resumeHandingNothing()
+    }
+
+    /// State a higher layer keeps for this greenlet (the hub's record of it); released
+    /// when the greenlet finishes.
+    package var attachment: AnyObject? {
+        get { core.attachment }
+        set { core.attachment = newValue }
+    }
+
+    /// The running greenlet's `attachment`, read without making a handle.
+    package static var currentAttachment: AnyObject? {
+        get { GreenletThread.current.currentCore.attachment }
+        set { GreenletThread.current.currentCore.attachment = newValue }
+    }
+
+    /// A per-thread slot for a higher layer (the thread's hub), released with the thread.
+    package static var threadAttachment: AnyObject? {
+        get { GreenletThread.current.attachment }
+        set { GreenletThread.current.attachment = newValue }
+    }
+
     // MARK: State
 
     /// The greenlet that receives this one's result when its body ends; `nil` only for a

@@ -2,15 +2,10 @@ import CWeaveContext
 
 /// What crosses a switch: the value handed over, or the error to raise on the other side.
 enum Transfer {
+    /// Nothing handed over: a switch made by the hub, which keeps its own wake-up state.
+    case empty
     case value(Any?)
     case error(any Error)
-
-    func get() throws -> Any? {
-        switch self {
-        case .value(let value): return value
-        case .error(let error): throw error
-        }
-    }
 }
 
 /// The state of one greenlet, kept apart from the public `Greenlet` handle so that the
@@ -39,6 +34,8 @@ final class GreenletCore {
     var parent: Greenlet?
     var body: ((Any?) throws -> Any?)?
     var locals: [Int: Any] = [:]
+    /// State a higher layer (the hub) keeps for this greenlet.
+    var attachment: AnyObject?
     /// The public handle, not retained: when it goes away the greenlet is killed.
     var handle: Unmanaged<Greenlet>?
 

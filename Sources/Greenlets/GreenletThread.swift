@@ -34,6 +34,8 @@ final class GreenletThread {
     let hot: UnsafeMutablePointer<Hot>
     private(set) var mainCore: GreenletCore!
     private(set) var mainHandle: Greenlet!
+    /// What a higher layer keeps per thread (the hub).
+    var attachment: AnyObject?
     var tracer: ((GreenletTraceEvent) -> Void)? {
         didSet { hot.pointee.isTracing = tracer != nil }
     }
@@ -102,8 +104,21 @@ final class GreenletThread {
             finished.releaseStack(recycle: true)
         }
         switch hot.pointee.transfer.move() {
+        case .empty: return nil
         case .value(let value): return value
         case .error(let error): throw error
+        }
+    }
+
+    /// `takeTransferAfterResuming` for a resumer that wants no value: only an error counts.
+    @inline(__always)
+    static func takeErrorAfterResuming(_ hot: UnsafeMutablePointer<Hot>) throws {
+        if let finished = hot.pointee.retiring {
+            hot.pointee.retiring = nil
+            finished.releaseStack(recycle: true)
+        }
+        if case .error(let error) = hot.pointee.transfer.move() {
+            throw error
         }
     }
 
@@ -214,6 +229,7 @@ final class GreenletThread {
             self.shared = nil
         }
         tracer = nil
+        attachment = nil
         mainHandle = nil
         mainCore = nil
         weave_overflow_reporter_remove_for_thread()

@@ -128,9 +128,6 @@ final class SharedMonitor: @unchecked Sendable {
         atomicSequence.wrappingIncrement(ordering: .releasing)
         Syscalls.wakeAllOnWord(sequence)
     }
-
-    /// The descriptor of the shared file, for spawned children to inherit.
-    var descriptor: Int32 { region.descriptor }
 }
 
 /// A deadline on the monotonic clock `timeout` seconds from now; nil for no timeout.

@@ -235,14 +235,6 @@ enum Syscalls {
         _ = try retrying("fcntl(F_SETFD)") { fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
     }
 
-    /// `fcntl(fd, F_SETPIPE_SZ, bytes)` on Linux; a best effort, since the system limit may
-    /// be lower.
-    static func growPipeBuffer(_ descriptor: Int32, to bytes: Int32) {
-        #if os(Linux)
-        _ = fcntl(descriptor, 1031, bytes)
-        #endif
-    }
-
     /// `send(fd, buffer, count, MSG_NOSIGNAL)`: like `write` on a socket, but a closed peer
     /// gives EPIPE instead of killing the process with SIGPIPE.
     static func send(_ descriptor: Int32, from buffer: UnsafeRawBufferPointer) throws -> Int {

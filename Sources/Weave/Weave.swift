@@ -2,3 +2,4 @@
 // hub, and processes that run Swift closures. Importing Weave imports all of them.
 @_exported import Greenlets
 @_exported import Multiprocessing
+@_exported import GreenHub

@@ -1,13 +1,15 @@
 /// The suites `weave bench` knows, by name.
 public enum BenchmarkSuites {
     /// The suite names, in the order `weave bench` lists them.
-    public static let names = ["greenlet"]
+    public static let names = ["greenlet", "process"]
 
     /// Runs the suite called `name`.
     public static func run(_ name: String) throws -> BenchmarkReport {
         switch name {
         case "greenlet":
             return BenchmarkReport(suite: name, results: try GreenletBenchmarks.run())
+        case "process":
+            return BenchmarkReport(suite: name, results: try ProcessBenchmarks.run())
         default:
             throw BenchmarkError.unknownSuite(name)
         }

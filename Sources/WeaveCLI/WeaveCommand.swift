@@ -1,4 +1,6 @@
 import ArgumentParser
+import Multiprocessing
+import WeaveBench
 
 /// `weave`: the tour of the source programs and the benchmarks.
 @main
@@ -9,4 +11,12 @@ struct WeaveCommand: ParsableCommand {
         subcommands: [TourCommand.self, BenchCommand.self, BenchWorkloadCommand.self],
         defaultSubcommand: TourCommand.self
     )
+
+    /// A process started with the spawn start method re-executes this program: it must
+    /// run its entry point before anything else (argument parsing included).
+    static func main() {
+        ProcessBenchmarks.registerSpawnEntryPoints()
+        Multiprocessing.bootstrapIfChild()
+        main(nil)
+    }
 }

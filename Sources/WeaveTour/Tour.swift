@@ -29,9 +29,24 @@ public struct Tour: Sendable {
     /// The chapters, in the order the tutorial presents them.
     public static let chapters: [Chapter] = [
         Chapter(
+            name: "processes",
+            summary: "Source program 1: a daemon child prints its pid and name while the parent polls is_alive()",
+            run: { try $0.processDaemon() }
+        ),
+        Chapter(
+            name: "queues",
+            summary: "Producer and consumer processes talking through a queue",
+            run: { try $0.producerConsumer() }
+        ),
+        Chapter(
             name: "greenlets",
             summary: "Source program 2: two greenlets hand control back and forth with switch()",
             run: { try $0.greenletPoem() }
+        ),
+        Chapter(
+            name: "hub",
+            summary: "Source program 3: four green threads with staggered sleeps finish in the longest chain's time",
+            run: { try $0.staggeredSleeps() }
         ),
     ]
 }

@@ -50,12 +50,15 @@ final class DaemonLifetimeTests: XCTestCase {
 
     func testDaemonChildIsTerminatedWhenItsParentExitsNormally() throws {
         let daemonPid = try ProcessQueue<Int32>()
+        let daemonRunning = try ProcessEvent()
         let parent = ChildProcess(startMethod: .fork) {
             let daemon = ChildProcess(daemon: true, startMethod: .fork) {
                 try daemonPid.put(Multiprocessing.currentProcess.pid)
+                try daemonRunning.set()
                 while true { usleep(1_000_000) }
             }
             try daemon.start()
+            try daemonRunning.wait()
         }
         try parent.start()
         let pid = try daemonPid.get(timeout: 30)

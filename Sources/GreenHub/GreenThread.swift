@@ -1,0 +1,209 @@
+import Greenlets
+
+/// A spawned green thread, whatever its result type — what `Green.joinAll`, `Green.killAll`
+/// and `Green.completed` take. gevent's `Greenlet`.
+///
+/// Use it only on the thread whose hub spawned it; from another thread, go through a
+/// ``HubRemote``.
+public class AnyGreenThread {
+    enum Phase {
+        case pending, running, finished
+    }
+
+    let hub: Hub
+    let greenlet: Greenlet
+    let record: GreenletRecord
+    var phase = Phase.pending
+    var failure: (any Error)?
+    var wasKilled = false
+    var joiners: [Waiter] = []
+    var links: [(AnyGreenThread) -> Void] = []
+
+    /// The name given at spawn, or `GreenThread-N`.
+    public let name: String
+
+    init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?, body: @escaping (AnyGreenThread) throws -> Void) {
+        self.hub = hub
+        hub.nameSequence += 1
+        let name = name ?? "GreenThread-\(hub.nameSequence)"
+        self.name = name
+        let box = GreenThreadBox()
+        // Its parent is the hub: a finished green thread hands control back to the hub.
+        greenlet = try! Greenlet(parent: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
+            guard let thread = box.thread else { return nil }
+            box.thread = nil
+            thread.run(body)
+            return nil
+        }
+        record = GreenletRecord(greenlet: greenlet, name: name)
+        greenlet.attachment = record
+        box.thread = self
+    }
+
+    private func run(_ body: (AnyGreenThread) throws -> Void) {
+        phase = .running
+        do {
+            try body(self)
+        } catch is GreenletExit {
+            wasKilled = true
+        } catch {
+            failure = error
+        }
+        finish()
+    }
+
+    /// Records the end, wakes the joiners and runs the links.
+    func finish() {
+        phase = .finished
+        let waiting = joiners
+        joiners.removeAll()
+        for waiter in waiting {
+            waiter.wake()
+        }
+        let callbacks = links
+        links.removeAll()
+        for callback in callbacks {
+            callback(self)
+        }
+    }
+
+    // MARK: State
+
+    /// Whether the green thread has finished (returned, thrown, or been killed) — `ready()`.
+    public var isReady: Bool { phase == .finished }
+
+    /// Whether it finished without an error (a kill counts as success, as in gevent) —
+    /// `successful()`.
+    public var isSuccessful: Bool { phase == .finished && failure == nil }
+
+    /// The error its body threw, if any — `exception`.
+    public var error: (any Error)? { failure }
+
+    /// Whether its body has started running.
+    public var hasStarted: Bool { phase != .pending }
+
+    // MARK: Joining
+
+    /// Waits until the green thread finishes — `join(timeout)`.
+    ///
+    /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
+    /// - Returns: Whether it has finished (`false` when the timeout ran out first).
+    @discardableResult
+    public func join(timeout: Double? = nil) throws -> Bool {
+        try hub.checkThread()
+        if phase == .finished { return true }
+        do {
+            try hub.wait(for: "green thread '\(self.name)' to finish (join)", timeout: timeout) { waiter in
+                joiners.append(waiter)
+            }
+        } catch let expiry as GreenTimeoutError where expiry.scope == 0 && timeout != nil {
+            return false
+        }
+        return true
+    }
+
+    // MARK: Killing
+
+    /// Raises `error` in the green thread at its current wait so that it finishes —
+    /// `kill(exception, block, timeout)`.
+    ///
+    /// A green thread that has not started never runs. By default it raises
+    /// `GreenletExit`, which counts as a normal end.
+    /// - Parameters:
+    ///   - error: What to raise in it.
+    ///   - wait: Whether to wait until it has finished.
+    ///   - timeout: With `wait`, seconds to wait at most.
+    /// - Returns: Whether it has finished.
+    @discardableResult
+    public func kill(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws -> Bool {
+        try hub.checkThread()
+        switch phase {
+        case .finished:
+            return true
+        case .pending:
+            phase = .finished
+            if error is GreenletExit {
+                wasKilled = true
+            } else {
+                failure = error
+            }
+            record.isScheduled = false
+            hub.ready.removeAll { $0 === record }
+            finish()
+            return true
+        case .running:
+            if hub.runningRecord === record {
+                throw error
+            }
+            hub.interrupt(record, with: error)
+            return wait ? try join(timeout: timeout) : false
+        }
+    }
+
+    // MARK: Links
+
+    /// Calls `callback` once the green thread finishes, in the finished green thread —
+    /// `link(callback)`. If it has finished already, `callback` runs now.
+    public func link(_ callback: @escaping (AnyGreenThread) -> Void) {
+        if phase == .finished {
+            callback(self)
+        } else {
+            links.append(callback)
+        }
+    }
+
+    /// Like `link(_:)`, for a successful end only — `link_value`.
+    public func linkValue(_ callback: @escaping (AnyGreenThread) -> Void) {
+        link { thread in
+            if thread.isSuccessful { callback(thread) }
+        }
+    }
+
+    /// Like `link(_:)`, for an end by error only — `link_exception`.
+    public func linkError(_ callback: @escaping (AnyGreenThread) -> Void) {
+        link { thread in
+            if !thread.isSuccessful { callback(thread) }
+        }
+    }
+}
+
+/// A spawned green thread whose body returns a `Value` — `gevent.Greenlet`.
+///
+/// ```swift
+/// let answer = Green.spawn { () -> Int in
+///     try Green.sleep(0.1)
+///     return 42
+/// }
+/// print(try answer.get())   // 42
+/// ```
+public final class GreenThread<Value>: AnyGreenThread {
+    private var result: Value?
+
+    init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?, body: @escaping () throws -> Value) {
+        super.init(hub: hub, name: name, stackMode: stackMode) { thread in
+            unsafeDowncast(thread, to: GreenThread<Value>.self).result = try body()
+        }
+    }
+
+    /// What the body returned, once it has (`nil` before, or after an error or a kill) —
+    /// `value`.
+    public var value: Value? { result }
+
+    /// Waits for the body's result — `get(block=True, timeout)`.
+    ///
+    /// - Throws: The error the body threw; `GreenletExit` if it was killed;
+    ///   `GreenTimeoutError` if `timeout` runs out first.
+    public func get(timeout: Double? = nil) throws -> Value {
+        if !(try join(timeout: timeout)) {
+            throw GreenTimeoutError(seconds: timeout ?? 0)
+        }
+        if let failure { throw failure }
+        guard let result else { throw GreenletExit() }
+        return result
+    }
+}
+
+/// Hands the green thread to its own greenlet's first run.
+private final class GreenThreadBox {
+    var thread: AnyGreenThread?
+}

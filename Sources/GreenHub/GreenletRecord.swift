@@ -1,0 +1,30 @@
+import Greenlets
+
+/// What the hub knows of one greenlet that uses it: its name, what it waits on, and the
+/// error to raise in it when it resumes. Attached to the greenlet, so any greenlet —
+/// spawned, main, or made by hand — can wait on the hub.
+final class GreenletRecord {
+    unowned(unsafe) let greenlet: Greenlet
+    let name: String
+    /// The wait it is parked in, if any.
+    var waiter: Waiter?
+    /// Raised in the greenlet when it resumes (a kill, a timeout, a deadlock report).
+    var resumeError: (any Error)?
+    /// A scoped timeout that fired while the greenlet was not parked; raised at its next wait.
+    var pendingInterrupt: (any Error)?
+    /// Whether it sits in the hub's ready queue.
+    var isScheduled = false
+
+    init(greenlet: Greenlet, name: String) {
+        self.greenlet = greenlet
+        self.name = name
+    }
+
+    /// Takes the error to raise at resumption, if any.
+    @inline(__always)
+    func takeResumeError() -> (any Error)? {
+        guard let error = resumeError else { return nil }
+        resumeError = nil
+        return error
+    }
+}

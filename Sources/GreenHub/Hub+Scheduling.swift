@@ -1,0 +1,158 @@
+import Greenlets
+import NIOCore
+
+extension Hub {
+    /// Puts a greenlet in the ready queue; it runs when the running greenlet next blocks,
+    /// or when the hub next drains the queue, whichever comes first.
+    func schedule(_ record: GreenletRecord) {
+        guard !record.isScheduled else { return }
+        record.isScheduled = true
+        ready.append(record)
+        if !drainScheduled {
+            scheduleDrain()
+        }
+    }
+
+    /// Asks the event loop to run `runReady()` soon.
+    func scheduleDrain() {
+        guard !drainScheduled, let loop = eventLoop else { return }
+        drainScheduled = true
+        loop.assumeIsolated().execute { [unowned self] in
+            self.drainScheduled = false
+            self.runReady()
+        }
+    }
+
+    /// Runs on the hub greenlet, from the event loop: fires due timers, then switches to
+    /// ready greenlets until none is left or the batch is used up (then lets the loop poll
+    /// for I/O before the next batch).
+    func runReady() {
+        budget = Hub.batchSize
+        fireDueTimers()
+        while budget > 0, let next = popReady() {
+            budget -= 1
+            monitor?.beat(running: next)
+            try? next.greenlet.switchHandingNothing()
+        }
+        if !ready.isEmpty {
+            scheduleDrain()
+        } else if activeTimers == 0 {
+            reportDeadlockIfStuck()
+        }
+        monitor?.beat(running: hubRecord)
+    }
+
+    @inline(__always)
+    func popReady() -> GreenletRecord? {
+        guard let next = ready.popFirst() else { return nil }
+        next.isScheduled = false
+        return next
+    }
+
+    /// Parks the running greenlet until something schedules it again; throws the error it
+    /// is resumed with. Control goes straight to the next ready greenlet when there is one
+    /// (and the batch allows), otherwise to the hub.
+    func park(_ me: GreenletRecord) throws {
+        if ready.isEmpty, let deadlock = deadlockReport() {
+            try deliver(deadlock, parking: me)
+        }
+        if budget > 0, let next = popReady() {
+            budget -= 1
+            monitor?.beat(running: next)
+            try next.greenlet.switchHandingNothing()
+        } else {
+            if !ready.isEmpty {
+                scheduleDrain()
+            }
+            monitor?.beat(running: hubRecord)
+            try hubGreenlet.switchHandingNothing()
+        }
+        if let error = me.takeResumeError() {
+            throw error
+        }
+    }
+
+    /// Blocks the running greenlet until its waiter is woken or `timeout` seconds pass.
+    ///
+    /// `register` receives the waiter before the greenlet parks: keep it where the event
+    /// the greenlet waits for will find it, and call `wake(throwing:)` then.
+    /// - Parameters:
+    ///   - what: What the greenlet waits on, for the deadlock report (evaluated only then).
+    ///   - timeout: Seconds before the wait ends with `GreenTimeoutError`; `nil` waits
+    ///     for ever.
+    /// - Throws: `GreenTimeoutError` when `timeout` runs out, the error given to
+    ///   `wake(throwing:)`, an error thrown into the greenlet (a kill, a scoped timeout),
+    ///   `HubError` for a deadlock or a wait inside the hub itself.
+    package func wait(
+        for what: @escaping @autoclosure () -> String,
+        timeout: Double? = nil,
+        _ register: (Waiter) -> Void
+    ) throws {
+        let me = runningRecord
+        try checkCanBlock(me)
+        let waiter = Waiter(hub: self, record: me, what: what)
+        if let timeout {
+            waiter.timer = scheduleTimer(after: timeout) { [unowned waiter] in
+                waiter.wake(throwing: GreenTimeoutError(seconds: timeout))
+            }
+        }
+        me.waiter = waiter
+        linkWaiting(waiter)
+        register(waiter)
+        do {
+            try park(me)
+        } catch {
+            if waiter.isWaiting {
+                // Resumed by something else (a kill, a scoped timeout): the wait is over.
+                waiter.abandon()
+            }
+            throw error
+        }
+    }
+
+    /// Throws the interruption pending for `me`, or refuses a wait in the hub itself.
+    func checkCanBlock(_ me: GreenletRecord) throws {
+        if me === hubRecord {
+            throw HubError(
+                .blockingInHub,
+                "a blocking call was made in the hub's event-loop callback; spawn a green thread for work that blocks")
+        }
+        if let pending = me.pendingInterrupt {
+            me.pendingInterrupt = nil
+            throw pending
+        }
+    }
+
+    /// Ends `record`'s wait from outside (a kill, a scoped timeout): it resumes and
+    /// `error` is raised in it. A greenlet that is not parked gets it at its next wait.
+    func interrupt(_ record: GreenletRecord, with error: any Error) {
+        if let waiter = record.waiter, waiter.isWaiting {
+            waiter.wake(throwing: error)
+        } else {
+            record.pendingInterrupt = error
+        }
+    }
+
+    /// Gives the other ready greenlets a turn and comes back — `gevent.sleep(0)`. The
+    /// event loop also polls for I/O at least once every `batchSize` turns.
+    func yieldTurn() throws {
+        let me = runningRecord
+        try checkCanBlock(me)
+        schedule(me)
+        try park(me)
+    }
+}
+
+extension Waiter {
+    /// Marks the wait as over without scheduling the greenlet (it is running already).
+    func abandon() {
+        if let timer {
+            hub.cancelTimer(timer)
+            self.timer = nil
+        }
+        if record.waiter === self {
+            record.waiter = nil
+        }
+        markEnded()
+    }
+}

@@ -1,0 +1,111 @@
+import DequeModule
+import Greenlets
+import HeapModule
+import NIOCore
+import NIOPosix
+
+/// One thread's scheduler — gevent's hub: a greenlet that runs a SwiftNIO event loop on
+/// the thread, and switches to the greenlets whose waits end.
+///
+/// A greenlet that blocks (sleep, a lock, a queue, a socket) parks and gives control to the
+/// next ready greenlet, or to the hub when none is ready; the hub switches back when a timer,
+/// an I/O event or a wake-up fires. The thread's main greenlet blocks the same way, so plain
+/// code in `main` can spawn green threads and join them.
+///
+/// Each thread gets its hub on first use (`Hub.current`). A hub and everything green on it
+/// belong to that thread; other threads reach it through a ``HubRemote``.
+public final class Hub {
+    /// The event loop the hub runs; channels and timers of this thread's green code use it.
+    public private(set) var eventLoop: (any EventLoop)!
+    let hubGreenlet: Greenlet
+    let hubRecord: GreenletRecord
+    let mainRecord: GreenletRecord
+    let threadToken: UnsafeMutableRawPointer
+
+    var ready = Deque<GreenletRecord>()
+    var drainScheduled = false
+    /// Direct greenlet-to-greenlet switches left before the event loop must run again.
+    var budget = Hub.batchSize
+    static let batchSize = 256
+
+    var timers = Heap<HubTimer.Slot>()
+    var activeTimers = 0
+    var timerSequence: UInt64 = 0
+    var armedDeadline: UInt64 = .max
+    var armedCallback: NIOScheduledCallback?
+
+    /// Work that another thread or the event loop will finish and that may wake a greenlet:
+    /// async operations, blocking calls on the thread pool, futures, open sockets.
+    var externalWork = 0
+    /// `HubRemote`s alive: other threads that may submit work at any time.
+    var remoteCount = 0
+    /// The waits in progress, newest first (for the deadlock report).
+    var waitingHead: Waiter?
+    var scopeSequence: UInt64 = 0
+    var nameSequence = 0
+    var monitor: BlockingMonitor?
+
+    private init() {
+        let main = Greenlet.main
+        mainRecord = GreenletRecord(greenlet: main, name: "main")
+        main.attachment = mainRecord
+        let bootstrap = HubBootstrap()
+        // The hub's parent is the main greenlet: if the loop ever stops, control goes there.
+        let greenlet = try! Greenlet(parent: main, name: "hub") { _ in
+            MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
+                bootstrap.loop = loop
+                // Back to the thread that made the hub; the loop runs when it next blocks.
+                try? bootstrap.creator?.switchHandingNothing()
+            }
+            return nil
+        }
+        hubGreenlet = greenlet
+        hubRecord = GreenletRecord(greenlet: greenlet, name: "hub")
+        greenlet.attachment = hubRecord
+        threadToken = Hub.threadToken()
+        monitor = BlockingMonitor.fromEnvironment()
+        bootstrap.creator = Greenlet.current
+        try? greenlet.switchHandingNothing()
+        eventLoop = bootstrap.loop
+        monitor?.start(watching: self)
+    }
+
+    /// The calling thread's hub, created (with its event loop) on first use.
+    public static var current: Hub {
+        if let hub = Greenlet.threadAttachment as? Hub { return hub }
+        let hub = Hub()
+        Greenlet.threadAttachment = hub
+        return hub
+    }
+
+    /// The record of the running greenlet, made on its first wait.
+    var runningRecord: GreenletRecord {
+        if let record = Greenlet.currentAttachment {
+            return unsafeDowncast(record, to: GreenletRecord.self)
+        }
+        let greenlet = Greenlet.current
+        nameSequence += 1
+        let record = GreenletRecord(greenlet: greenlet, name: greenlet.name ?? "greenlet-\(nameSequence)")
+        greenlet.attachment = record
+        return record
+    }
+
+    /// Throws `HubError.wrongThread` unless called on this hub's thread.
+    func checkThread() throws {
+        guard Hub.threadToken() == threadToken else {
+            throw HubError(
+                .wrongThread,
+                "this hub belongs to another thread; submit the work to it through a HubRemote")
+        }
+    }
+
+    static func threadToken() -> UnsafeMutableRawPointer {
+        Unmanaged.passUnretained(Greenlet.main).toOpaque()
+    }
+}
+
+/// Carries the event loop out of the hub greenlet's first run.
+private final class HubBootstrap {
+    var loop: (any EventLoop)?
+    var creator: Greenlet?
+}
