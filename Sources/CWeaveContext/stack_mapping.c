@@ -7,6 +7,7 @@
 #include "weave_context.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,14 +32,36 @@ static size_t weave_round_to_pages(size_t bytes) {
     return (bytes + page - 1) / page * page;
 }
 
+#if defined(__linux__)
+// Whether the guard region just installed at `low` really faults. Some environments accept
+// advice they do not implement and return 0 (qemu's user-mode emulator does so for any
+// advice it does not know), which would leave every stack unguarded. Reading the guard
+// from the kernel's side, as the buffer of a one-byte write() into a pipe, fails with
+// EFAULT when the guard is there, and raises no signal.
+static int weave_guard_region_effective(const char *low) {
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0) {
+        return 1;
+    }
+    ssize_t written = write(ends[1], low, 1);
+    int effective = written < 0 && errno == EFAULT;
+    close(ends[0]);
+    close(ends[1]);
+    return effective;
+}
+#endif
+
 static int weave_install_guard(char *low, size_t guard) {
 #if defined(__linux__)
-    if (atomic_load_explicit(&weave_guard_kind, memory_order_relaxed) != weave_guard_mprotect) {
+    int kind = atomic_load_explicit(&weave_guard_kind, memory_order_relaxed);
+    if (kind != weave_guard_mprotect) {
         if (madvise(low, guard, MADV_GUARD_INSTALL) == 0) {
-            atomic_store_explicit(&weave_guard_kind, weave_guard_region, memory_order_relaxed);
-            return 0;
-        }
-        if (errno != EINVAL) {
+            if (kind == weave_guard_region || weave_guard_region_effective(low)) {
+                atomic_store_explicit(&weave_guard_kind, weave_guard_region, memory_order_relaxed);
+                return 0;
+            }
+            // Accepted but not enforced: use mprotect from now on.
+        } else if (errno != EINVAL) {
             return errno;
         }
         atomic_store_explicit(&weave_guard_kind, weave_guard_mprotect, memory_order_relaxed);

@@ -10,36 +10,36 @@
     .text
 
 #define WEAVE_SAVE_STATE \
-    sub sp, sp, #176; \
-    stp x19, x20, [sp, #0]; \
-    stp x21, x22, [sp, #16]; \
-    stp x23, x24, [sp, #32]; \
-    stp x25, x26, [sp, #48]; \
-    stp x27, x28, [sp, #64]; \
-    stp x29, x30, [sp, #80]; \
-    stp d8, d9, [sp, #96]; \
-    stp d10, d11, [sp, #112]; \
-    stp d12, d13, [sp, #128]; \
-    stp d14, d15, [sp, #144]; \
-    mrs x9, fpcr; \
+    sub sp, sp, #176 WEAVE_ASM_SEP \
+    stp x19, x20, [sp, #0] WEAVE_ASM_SEP \
+    stp x21, x22, [sp, #16] WEAVE_ASM_SEP \
+    stp x23, x24, [sp, #32] WEAVE_ASM_SEP \
+    stp x25, x26, [sp, #48] WEAVE_ASM_SEP \
+    stp x27, x28, [sp, #64] WEAVE_ASM_SEP \
+    stp x29, x30, [sp, #80] WEAVE_ASM_SEP \
+    stp d8, d9, [sp, #96] WEAVE_ASM_SEP \
+    stp d10, d11, [sp, #112] WEAVE_ASM_SEP \
+    stp d12, d13, [sp, #128] WEAVE_ASM_SEP \
+    stp d14, d15, [sp, #144] WEAVE_ASM_SEP \
+    mrs x9, fpcr WEAVE_ASM_SEP \
     str x9, [sp, #160]
 
 #define WEAVE_RESTORE_STATE \
-    ldp x19, x20, [sp, #0]; \
-    ldp x21, x22, [sp, #16]; \
-    ldp x23, x24, [sp, #32]; \
-    ldp x25, x26, [sp, #48]; \
-    ldp x27, x28, [sp, #64]; \
-    ldp x29, x30, [sp, #80]; \
-    ldp d8, d9, [sp, #96]; \
-    ldp d10, d11, [sp, #112]; \
-    ldp d12, d13, [sp, #128]; \
-    ldp d14, d15, [sp, #144]; \
-    ldr x9, [sp, #160]; \
-    mrs x10, fpcr; \
-    cmp x9, x10; \
-    b.eq 1f; \
-    msr fpcr, x9; \
+    ldp x19, x20, [sp, #0] WEAVE_ASM_SEP \
+    ldp x21, x22, [sp, #16] WEAVE_ASM_SEP \
+    ldp x23, x24, [sp, #32] WEAVE_ASM_SEP \
+    ldp x25, x26, [sp, #48] WEAVE_ASM_SEP \
+    ldp x27, x28, [sp, #64] WEAVE_ASM_SEP \
+    ldp x29, x30, [sp, #80] WEAVE_ASM_SEP \
+    ldp d8, d9, [sp, #96] WEAVE_ASM_SEP \
+    ldp d10, d11, [sp, #112] WEAVE_ASM_SEP \
+    ldp d12, d13, [sp, #128] WEAVE_ASM_SEP \
+    ldp d14, d15, [sp, #144] WEAVE_ASM_SEP \
+    ldr x9, [sp, #160] WEAVE_ASM_SEP \
+    mrs x10, fpcr WEAVE_ASM_SEP \
+    cmp x9, x10 WEAVE_ASM_SEP \
+    b.eq 1f WEAVE_ASM_SEP \
+    msr fpcr, x9 WEAVE_ASM_SEP \
 1:  add sp, sp, #176
 
 WEAVE_ASM_FUNCTION(weave_switch_stack)

@@ -1,3 +1,4 @@
+import DequeModule
 import Greenlets
 
 /// The gevent-style API of the calling thread's hub: `Green.spawn`, `Green.sleep`,
@@ -215,7 +216,7 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
 
 /// Collects finished green threads for a `CompletionSequence`.
 private final class CompletionInbox {
-    var finished: [AnyGreenThread] = []
+    var finished = Deque<AnyGreenThread>()
     var waiter: Waiter?
 
     func deliver(_ thread: AnyGreenThread) {

@@ -14,6 +14,7 @@ public class AnyGreenThread {
     let greenlet: Greenlet
     let record: GreenletRecord
     var phase = Phase.pending
+    var didStart = false
     var failure: (any Error)?
     var wasKilled = false
     var joiners: [Waiter] = []
@@ -42,6 +43,7 @@ public class AnyGreenThread {
 
     private func run(_ body: (AnyGreenThread) throws -> Void) {
         phase = .running
+        didStart = true
         do {
             try body(self)
         } catch is GreenletExit {
@@ -80,7 +82,7 @@ public class AnyGreenThread {
     public var error: (any Error)? { failure }
 
     /// Whether its body has started running.
-    public var hasStarted: Bool { phase != .pending }
+    public var hasStarted: Bool { didStart }
 
     // MARK: Joining
 

@@ -1,13 +1,15 @@
 /// The suites `weave bench` knows, by name.
 public enum BenchmarkSuites {
     /// The suite names, in the order `weave bench` lists them.
-    public static let names = ["greenlet", "process"]
+    public static let names = ["greenlet", "hub", "process"]
 
     /// Runs the suite called `name`.
     public static func run(_ name: String) throws -> BenchmarkReport {
         switch name {
         case "greenlet":
             return BenchmarkReport(suite: name, results: try GreenletBenchmarks.run())
+        case "hub":
+            return BenchmarkReport(suite: name, results: try HubBenchmarks.run())
         case "process":
             return BenchmarkReport(suite: name, results: try ProcessBenchmarks.run())
         default:

@@ -13,6 +13,11 @@ public enum IsolatedWorkloads {
         "greenlet-parked-1m-dedicated": {
             try GreenletBenchmarks.parked(count: 1_000_000, mode: .dedicated, label: "parked_1m_dedicated")
         },
+        "hub-sleepers-100k": { try HubBenchmarks.sleepers(count: 100_000, mode: .compact, label: "sleepers_100k") },
+        "hub-sleepers-100k-dedicated": {
+            try HubBenchmarks.sleepers(count: 100_000, mode: .dedicated, label: "sleepers_100k_dedicated")
+        },
+        "hub-timer-lateness": { try HubBenchmarks.timerLateness() },
     ]
 
     /// Runs workload `name` in this process and returns its results as lines of
