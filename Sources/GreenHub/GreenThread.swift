@@ -17,26 +17,32 @@ public class AnyGreenThread {
     var didStart = false
     var failure: (any Error)?
     var wasKilled = false
+    /// The first greenlet to join, then any others.
+    var joiner: Waiter?
     var joiners: [Waiter] = []
     var links: [(AnyGreenThread) -> Void] = []
 
+    private let givenName: String?
+    private let number: Int
+
     /// The name given at spawn, or `GreenThread-N`.
-    public let name: String
+    public var name: String { givenName ?? "GreenThread-\(number)" }
 
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?, body: @escaping (AnyGreenThread) throws -> Void) {
         self.hub = hub
         hub.nameSequence += 1
-        let name = name ?? "GreenThread-\(hub.nameSequence)"
-        self.name = name
+        number = hub.nameSequence
+        givenName = name
         let box = GreenThreadBox()
         // Its parent is the hub: a finished green thread hands control back to the hub.
         greenlet = try! Greenlet(parent: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
             guard let thread = box.thread else { return nil }
             box.thread = nil
             thread.run(body)
+            thread.handOffToNextReady()
             return nil
         }
-        record = GreenletRecord(greenlet: greenlet, name: name)
+        record = GreenletRecord(greenlet: greenlet, name: name, number: number)
         greenlet.attachment = record
         box.thread = self
     }
@@ -54,9 +60,26 @@ public class AnyGreenThread {
         finish()
     }
 
+    /// A finished green thread's greenlet returns to its parent: make that the next ready
+    /// greenlet, so that control goes there directly instead of through the hub.
+    private func handOffToNextReady() {
+        guard hub.scheduling.pointee.budget > 0, let next = hub.popReady() else { return }
+        hub.scheduling.pointee.budget -= 1
+        hub.monitor?.beat(running: next)
+        do {
+            try greenlet.setParent(next.greenlet)
+        } catch {
+            hub.schedule(next)
+        }
+    }
+
     /// Records the end, wakes the joiners and runs the links.
     func finish() {
         phase = .finished
+        if let waiter = joiner {
+            joiner = nil
+            waiter.wake()
+        }
         let waiting = joiners
         joiners.removeAll()
         for waiter in waiting {
@@ -96,7 +119,11 @@ public class AnyGreenThread {
         if phase == .finished { return true }
         do {
             try hub.wait(for: "green thread '\(self.name)' to finish (join)", timeout: timeout) { waiter in
-                joiners.append(waiter)
+                if joiner == nil || joiner?.isWaiting == false {
+                    joiner = waiter
+                } else {
+                    joiners.append(waiter)
+                }
             }
         } catch let expiry as GreenTimeoutError where expiry.scope == 0 && timeout != nil {
             return false
@@ -130,7 +157,7 @@ public class AnyGreenThread {
                 failure = error
             }
             record.isScheduled = false
-            hub.ready.removeAll { $0 === record }
+            hub.scheduling.pointee.ready.removeAll { $0 === record }
             finish()
             return true
         case .running:

@@ -5,7 +5,10 @@ import Greenlets
 /// spawned, main, or made by hand — can wait on the hub.
 final class GreenletRecord {
     unowned(unsafe) let greenlet: Greenlet
-    let name: String
+    private let givenName: String?
+    private let number: Int
+    /// The name for diagnostics: the one given, or `GreenThread-N`.
+    var name: String { givenName ?? "GreenThread-\(number)" }
     /// The wait it is parked in, if any.
     var waiter: Waiter?
     /// Raised in the greenlet when it resumes (a kill, a timeout, a deadlock report).
@@ -15,9 +18,10 @@ final class GreenletRecord {
     /// Whether it sits in the hub's ready queue.
     var isScheduled = false
 
-    init(greenlet: Greenlet, name: String) {
+    init(greenlet: Greenlet, name: String?, number: Int = 0) {
         self.greenlet = greenlet
-        self.name = name
+        givenName = name
+        self.number = number
     }
 
     /// Takes the error to raise at resumption, if any.

@@ -22,7 +22,7 @@ extension Hub {
     /// Whether something may still wake a waiting greenlet: a ready greenlet, a timer,
     /// work another thread or the event loop will finish, or another thread's remote.
     var canStillWake: Bool {
-        !ready.isEmpty || activeTimers > 0 || externalWork > 0 || remoteCount > 0
+        !scheduling.pointee.ready.isEmpty || activeTimers > 0 || externalWork > 0 || remoteCount > 0
     }
 
     /// The report of a deadlock, if every greenlet now waits and nothing can wake one.

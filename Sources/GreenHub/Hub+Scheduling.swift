@@ -7,18 +7,18 @@ extension Hub {
     func schedule(_ record: GreenletRecord) {
         guard !record.isScheduled else { return }
         record.isScheduled = true
-        ready.append(record)
-        if !drainScheduled {
+        scheduling.pointee.ready.append(record)
+        if !scheduling.pointee.drainScheduled {
             scheduleDrain()
         }
     }
 
     /// Asks the event loop to run `runReady()` soon.
     func scheduleDrain() {
-        guard !drainScheduled, let loop = eventLoop else { return }
-        drainScheduled = true
+        guard !scheduling.pointee.drainScheduled, let loop = eventLoop else { return }
+        scheduling.pointee.drainScheduled = true
         loop.assumeIsolated().execute { [unowned self] in
-            self.drainScheduled = false
+            self.scheduling.pointee.drainScheduled = false
             self.runReady()
         }
     }
@@ -27,14 +27,14 @@ extension Hub {
     /// ready greenlets until none is left or the batch is used up (then lets the loop poll
     /// for I/O before the next batch).
     func runReady() {
-        budget = Hub.batchSize
+        scheduling.pointee.budget = Hub.batchSize
         fireDueTimers()
-        while budget > 0, let next = popReady() {
-            budget -= 1
+        while scheduling.pointee.budget > 0, let next = popReady() {
+            scheduling.pointee.budget -= 1
             monitor?.beat(running: next)
             try? next.greenlet.switchHandingNothing()
         }
-        if !ready.isEmpty {
+        if !scheduling.pointee.ready.isEmpty {
             scheduleDrain()
         } else if activeTimers == 0 {
             reportDeadlockIfStuck()
@@ -44,7 +44,7 @@ extension Hub {
 
     @inline(__always)
     func popReady() -> GreenletRecord? {
-        guard let next = ready.popFirst() else { return nil }
+        guard let next = scheduling.pointee.ready.popFirst() else { return nil }
         next.isScheduled = false
         return next
     }
@@ -53,15 +53,15 @@ extension Hub {
     /// is resumed with. Control goes straight to the next ready greenlet when there is one
     /// (and the batch allows), otherwise to the hub.
     func park(_ me: GreenletRecord) throws {
-        if ready.isEmpty, let deadlock = deadlockReport() {
+        if scheduling.pointee.ready.isEmpty, let deadlock = deadlockReport() {
             try deliver(deadlock, parking: me)
         }
-        if budget > 0, let next = popReady() {
-            budget -= 1
+        if scheduling.pointee.budget > 0, let next = popReady() {
+            scheduling.pointee.budget -= 1
             monitor?.beat(running: next)
             try next.greenlet.switchHandingNothing()
         } else {
-            if !ready.isEmpty {
+            if !scheduling.pointee.ready.isEmpty {
                 scheduleDrain()
             }
             monitor?.beat(running: hubRecord)

@@ -22,10 +22,18 @@ public final class Hub {
     let mainRecord: GreenletRecord
     let threadToken: UnsafeMutableRawPointer
 
-    var ready = Deque<GreenletRecord>()
-    var drainScheduled = false
-    /// Direct greenlet-to-greenlet switches left before the event loop must run again.
-    var budget = Hub.batchSize
+    /// The scheduler's hot state, in raw memory so that queueing and dequeueing a greenlet
+    /// costs no exclusivity bookkeeping.
+    struct Scheduling {
+        /// Greenlets to run, in order.
+        var ready = Deque<GreenletRecord>()
+        /// Whether `runReady()` is queued on the event loop.
+        var drainScheduled = false
+        /// Direct greenlet-to-greenlet switches left before the event loop must run again.
+        var budget = Hub.batchSize
+    }
+
+    let scheduling: UnsafeMutablePointer<Scheduling>
     static let batchSize = 256
 
     var timers = Heap<HubTimer.Slot>()
@@ -46,6 +54,8 @@ public final class Hub {
     var monitor: BlockingMonitor?
 
     private init() {
+        scheduling = .allocate(capacity: 1)
+        scheduling.initialize(to: Scheduling())
         let main = Greenlet.main
         mainRecord = GreenletRecord(greenlet: main, name: "main")
         main.attachment = mainRecord
@@ -72,7 +82,7 @@ public final class Hub {
 
     /// The calling thread's hub, created (with its event loop) on first use.
     public static var current: Hub {
-        if let hub = Greenlet.threadAttachment as? Hub { return hub }
+        if let hub = Greenlet.threadAttachment { return unsafeDowncast(hub, to: Hub.self) }
         let hub = Hub()
         Greenlet.threadAttachment = hub
         return hub

@@ -8,27 +8,6 @@ import Weave
 import WeaveTour
 import WeaveTestSupport
 
-/// A thread-safe line buffer for `Tour.emit`, guarded by a pthread mutex.
-private final class LineCollector: @unchecked Sendable {
-    private var storage: [String] = []
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit { mutex.deallocate() }
-
-    var lines: [String] {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return storage
-    }
-
-    func append(_ line: String) {
-        pthread_mutex_lock(mutex)
-        storage.append(line)
-        pthread_mutex_unlock(mutex)
-    }
-}
-
 final class ProcessTourTests: XCTestCase {
     override func setUp() {
         Multiprocessing.warnsOnMultithreadedFork = false
