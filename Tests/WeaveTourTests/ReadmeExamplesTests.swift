@@ -1,0 +1,73 @@
+import Greenlets
+import GreenHub
+import Multiprocessing
+import XCTest
+
+/// Every Swift example in README.md, verbatim, compiled and run; and a check that the
+/// README shows no example that is not here.
+final class ReadmeExamplesTests: XCTestCase {
+    func testGreenletExample() throws {
+        let main = Greenlet.current
+        let child = Greenlet { value in
+            let reply = try main.switch("got \(value!)")
+            return "done after \(reply!)"
+        }
+        print(try child.switch(1)!)       // got 1
+        print(try child.switch("ping")!)  // done after ping
+        XCTAssertTrue(child.isDead)
+    }
+
+    func testHubExample() throws {
+        let jobs = GreenQueue<Int>()
+        let workers = (1...3).map { id in
+            Green.spawn(name: "worker-\(id)") { () -> Int in
+                var done = 0
+                while let job = try? jobs.get(timeout: 0.05) {
+                    try Green.sleep(Double(job) / 1000)
+                    done += 1
+                }
+                return done
+            }
+        }
+        for job in 1...9 {
+            try jobs.put(job)
+        }
+        let counts = try workers.map { try $0.get() }
+        print(counts.reduce(0, +))  // 9
+        XCTAssertEqual(counts.reduce(0, +), 9)
+    }
+
+    func testProcessExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let queue = try ProcessQueue<String>()
+        let child = ChildProcess(name: "worker", arguments: "hello") { greeting in
+            try queue.put("\(greeting) from \(Multiprocessing.currentProcess.name)")
+        }
+        try child.start()
+        print(try queue.get())  // hello from worker
+        try child.join()
+        print(child.exitCode!)  // 0
+        XCTAssertEqual(child.exitCode, 0)
+    }
+
+    func testEveryReadmeExampleIsHere() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let normalizedSource = Set(source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let blocks = readme.components(separatedBy: "```swift\n").dropFirst().map {
+            $0.components(separatedBy: "```")[0]
+        }
+        XCTAssertGreaterThanOrEqual(blocks.count, 3)
+        for block in blocks {
+            for line in block.split(separator: "\n") {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, !trimmed.hasPrefix("import ") else { continue }
+                XCTAssertTrue(
+                    normalizedSource.contains(trimmed),
+                    "README line not exercised by ReadmeExamplesTests: \(trimmed)")
+            }
+        }
+    }
+}
