@@ -92,13 +92,66 @@ int weave_stack_map(size_t usable, size_t guard, weave_stack *out) {
     out->mapping = mapping;
     out->mapping_size = total;
     out->guard_size = guard_bytes;
+    out->in_slab = 0;
     return 0;
 }
 
 void weave_stack_unmap(weave_stack *stack) {
-    if (stack->mapping != NULL) {
+    if (stack->mapping == NULL) {
+        return;
+    }
+    if (stack->in_slab) {
+        weave_stack_discard(stack);
+    } else {
         munmap(stack->mapping, stack->mapping_size);
-        stack->mapping = NULL;
+    }
+    stack->mapping = NULL;
+}
+
+int weave_stack_slab_map(size_t usable, size_t guard, size_t count, weave_stack_slab *out) {
+    size_t guard_bytes = weave_round_to_pages(guard == 0 ? 1 : guard);
+    size_t stride = weave_round_to_pages(usable) + guard_bytes;
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#if defined(MAP_NORESERVE)
+    flags |= MAP_NORESERVE;
+#endif
+#if defined(MAP_STACK)
+    flags |= MAP_STACK;
+#endif
+    void *mapping = mmap(NULL, stride * count, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (mapping == MAP_FAILED) {
+        return errno;
+    }
+    out->mapping = mapping;
+    out->mapping_size = stride * count;
+    out->stride = stride;
+    out->guard_size = guard_bytes;
+    out->count = count;
+    out->handed_out = 0;
+    return 0;
+}
+
+int weave_stack_slab_take(weave_stack_slab *slab, weave_stack *out) {
+    if (slab->handed_out == slab->count) {
+        return ENOSPC;
+    }
+    char *low = slab->mapping + slab->handed_out * slab->stride;
+    int failure = weave_install_guard(low, slab->guard_size);
+    if (failure != 0) {
+        return failure;
+    }
+    slab->handed_out += 1;
+    out->mapping = low;
+    out->mapping_size = slab->stride;
+    out->guard_size = slab->guard_size;
+    out->in_slab = 1;
+    return 0;
+}
+
+void weave_stack_slab_unmap(weave_stack_slab *slab) {
+    if (slab->mapping != NULL) {
+        munmap(slab->mapping, slab->mapping_size);
+        slab->mapping = NULL;
     }
 }
 

@@ -46,6 +46,12 @@ final class GreenletThread {
         get { hot.pointee.stackPoolCount }
         set { hot.pointee.stackPoolCount = newValue }
     }
+    /// Stacks mapped many at a time, and the slab stacks whose pages were given back.
+    private var slabs: [UnsafeMutablePointer<weave_stack_slab>] = []
+    private var releasedStacks: [weave_stack] = []
+    /// Slab stacks handed out and not given back: a thread that exits with greenlets still
+    /// suspended keeps its slabs mapped for them.
+    private var slabStacksInUse = 0
     private var shared: UnsafeMutablePointer<weave_shared_stack>?
     private var pendingKills: [GreenletCore] = []
     private let pendingKillsLock: UnsafeMutablePointer<pthread_mutex_t>
@@ -124,11 +130,24 @@ final class GreenletThread {
 
     // MARK: Stacks
 
-    /// How many freed default-size stacks a thread keeps for reuse.
+    /// How many freed default-size stacks a thread keeps resident for reuse; beyond that,
+    /// a freed stack gives its pages back to the system and waits, unmapped from memory but
+    /// not from the address space, for its next use.
     static let stackPoolLimit = 64
+    /// Default-size stacks are mapped this many at a time.
+    static let slabSize = 64
 
     func takeStack(usableBytes: Int) throws -> weave_stack {
         let wanted = Self.roundedToPages(usableBytes)
+        guard wanted == Self.roundedToPages(Greenlet.defaultStackSize) else {
+            return try mapLoneStack(usableBytes: wanted)
+        }
+        let stack = try takeDefaultSizeStack(usableBytes: wanted)
+        slabStacksInUse += 1
+        return stack
+    }
+
+    private func takeDefaultSizeStack(usableBytes wanted: Int) throws -> weave_stack {
         let count = stackPoolCount
         if count > 0 {
             let last = stackPool[count - 1]
@@ -137,26 +156,62 @@ final class GreenletThread {
                 return last
             }
         }
-        var stack = weave_stack()
-        let failure = weave_stack_map(wanted, Greenlet.guardSize, &stack)
-        guard failure == 0 else {
-            throw GreenletError(
-                .stackUnavailable,
-                "could not map a \(wanted)-byte greenlet stack (errno \(failure)); "
-                    + Self.mappingAdvice)
+        if let released = releasedStacks.popLast() {
+            if released.mapping_size - released.guard_size == wanted {
+                return released
+            }
+            releasedStacks.append(released)
         }
+        return try takeSlabStack(usableBytes: wanted)
+    }
+
+    private func takeSlabStack(usableBytes: Int) throws -> weave_stack {
+        var stack = weave_stack()
+        if let slab = slabs.last, slab.pointee.stride - slab.pointee.guard_size == usableBytes,
+            weave_stack_slab_take(slab, &stack) == 0
+        {
+            return stack
+        }
+        let slab = UnsafeMutablePointer<weave_stack_slab>.allocate(capacity: 1)
+        slab.initialize(to: weave_stack_slab())
+        let failure = weave_stack_slab_map(usableBytes, Greenlet.guardSize, Self.slabSize, slab)
+        guard failure == 0 else {
+            slab.deallocate()
+            throw stackUnavailable(usableBytes, failure)
+        }
+        slabs.append(slab)
+        let taken = weave_stack_slab_take(slab, &stack)
+        guard taken == 0 else { throw stackUnavailable(usableBytes, taken) }
         return stack
+    }
+
+    private func mapLoneStack(usableBytes: Int) throws -> weave_stack {
+        var stack = weave_stack()
+        let failure = weave_stack_map(usableBytes, Greenlet.guardSize, &stack)
+        guard failure == 0 else { throw stackUnavailable(usableBytes, failure) }
+        return stack
+    }
+
+    private func stackUnavailable(_ bytes: Int, _ failure: Int32) -> GreenletError {
+        GreenletError(
+            .stackUnavailable,
+            "could not map a \(bytes)-byte greenlet stack (errno \(failure)); " + Self.mappingAdvice)
     }
 
     func recycleStack(_ stack: weave_stack) {
         var stack = stack
-        let usable = stack.mapping_size - stack.guard_size
         let count = stackPoolCount
-        if count < Self.stackPoolLimit && usable == Self.roundedToPages(Greenlet.defaultStackSize) {
+        if stack.in_slab == 0 {
+            weave_stack_unmap(&stack)
+            return
+        }
+        slabStacksInUse -= 1
+        if count < Self.stackPoolLimit {
             stackPool[count] = stack
             stackPoolCount = count + 1
         } else {
-            weave_stack_unmap(&stack)
+            weave_stack_discard(&stack)
+            releasedStacks.append(stack)
         }
     }
 
@@ -218,11 +273,16 @@ final class GreenletThread {
     // MARK: Thread exit
 
     fileprivate func tearDown() {
-        for index in 0..<stackPoolCount {
-            weave_stack_unmap(stackPool + index)
-        }
         stackPoolCount = 0
         stackPool.deallocate()
+        releasedStacks.removeAll()
+        if slabStacksInUse == 0 {
+            for slab in slabs {
+                weave_stack_slab_unmap(slab)
+                slab.deallocate()
+            }
+            slabs.removeAll()
+        }
         if let shared {
             weave_shared_stack_destroy(shared)
             shared.deallocate()

@@ -5,6 +5,7 @@ enum GreenletBenchmarks {
     static func run() throws -> [BenchmarkResult] {
         var results = [
             BenchmarkResult(name: "switch", value: try switchCost(), unit: .nanoseconds),
+            BenchmarkResult(name: "switch_no_value", value: try switchHandingNothingCost(), unit: .nanoseconds),
             BenchmarkResult(name: "create_switch_finish", value: try createSwitchFinish(), unit: .nanoseconds),
             BenchmarkResult(
                 name: "create_switch_finish_compact", value: try createSwitchFinish(mode: .compact),
@@ -27,6 +28,20 @@ enum GreenletBenchmarks {
         }
         let roundTrip = try BenchmarkClock.bestNanosecondsPerIteration(iterations: 2_000_000) { count in
             for _ in 0..<count { try partner.switch() }
+        }
+        return roundTrip / 2
+    }
+
+    /// One switch that hands no value over — the hub's path, without `Any?` to make and
+    /// destroy on each side.
+    static func switchHandingNothingCost() throws -> Double {
+        let main = Greenlet.current
+        let partner = Greenlet { _ in
+            while true { try main.switchHandingNothing() }
+        }
+        try partner.switch()
+        let roundTrip = try BenchmarkClock.bestNanosecondsPerIteration(iterations: 2_000_000) { count in
+            for _ in 0..<count { try partner.switchHandingNothing() }
         }
         return roundTrip / 2
     }

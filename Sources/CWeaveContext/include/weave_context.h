@@ -16,7 +16,19 @@ typedef struct weave_stack {
     char *mapping;        // start of the whole mapping (the guard's first byte)
     size_t mapping_size;  // guard + usable bytes
     size_t guard_size;    // bytes of the guard region at the low end
+    int in_slab;          // carved from a weave_stack_slab: never unmapped on its own
 } weave_stack;
+
+/// Stacks of one size mapped together: one mmap for `count` stacks, each with its guard
+/// region installed when it is first handed out.
+typedef struct weave_stack_slab {
+    char *mapping;
+    size_t mapping_size;
+    size_t stride;        // guard + usable bytes of each stack
+    size_t guard_size;
+    size_t count;         // stacks in the slab
+    size_t handed_out;    // stacks handed out so far
+} weave_stack_slab;
 
 struct weave_context;
 
@@ -57,11 +69,23 @@ size_t weave_page_size(void);
 /// Returns 0 or an errno value.
 int weave_stack_map(size_t usable, size_t guard, weave_stack *out);
 
-/// Unmaps a stack made by weave_stack_map.
+/// Unmaps a stack made by weave_stack_map; a slab's stack only gives its pages back.
 void weave_stack_unmap(weave_stack *stack);
 
-/// Gives a stack's touched pages back to the system while keeping the mapping.
+/// Gives a stack's touched pages back to the system while keeping the mapping (and its
+/// guard region).
 void weave_stack_discard(const weave_stack *stack);
+
+/// Maps a slab of `count` stacks of `usable` bytes, each with `guard` bytes of guard.
+/// Returns 0 or an errno value.
+int weave_stack_slab_map(size_t usable, size_t guard, size_t count, weave_stack_slab *out);
+
+/// Hands out the slab's next stack, installing its guard. Returns 0, ENOSPC when the slab
+/// is used up, or an errno value.
+int weave_stack_slab_take(weave_stack_slab *slab, weave_stack *out);
+
+/// Unmaps a whole slab; none of its stacks may be in use.
+void weave_stack_slab_unmap(weave_stack_slab *slab);
 
 /// Whether guard regions cost a kernel mapping each (the mprotect fallback).
 int weave_stack_guards_split_mappings(void);

@@ -1,0 +1,44 @@
+import HeapModule
+
+/// A queue between greenlets whose `get` returns the smallest item first —
+/// `gevent.queue.PriorityQueue` (and `queue.PriorityQueue`).
+///
+/// Put `(priority, value)`-like `Comparable` items; equal items come out in no set
+/// order. Everything else is ``GreenQueue``'s: blocking, timeouts, fairness among
+/// waiters, `taskDone`/`join`, `shutDown`. Create it and use it on one thread: its hub's.
+public final class GreenPriorityQueue<Element: Comparable>: GreenQueue<Element> {
+    private var heap = Heap<Element>()
+
+    /// Creates a priority queue on the calling thread's hub — `PriorityQueue(maxsize)`.
+    ///
+    /// - Parameters:
+    ///   - maxSize: The most items it holds before `put` blocks; at least 1, or `nil`
+    ///     for no limit.
+    ///   - name: A name for deadlock reports and `description`.
+    public init(maxSize: Int? = nil, name: String? = nil) {
+        precondition(maxSize.map { $0 > 0 } ?? true, "a GreenPriorityQueue's maxSize is at least 1, or nil for no limit")
+        super.init(capacity: maxSize, name: name, kind: "GreenPriorityQueue")
+    }
+
+    override var storedCount: Int { heap.count }
+
+    /// - Complexity: O(log *n*).
+    override func store(_ item: Element) {
+        heap.insert(item)
+    }
+
+    /// - Complexity: O(log *n*).
+    override func takeStored() -> Element {
+        heap.removeMin()
+    }
+
+    override func peekStored() -> Element? {
+        heap.min
+    }
+
+    override func removeAllStored() -> Int {
+        let count = heap.count
+        heap = Heap()
+        return count
+    }
+}
