@@ -179,10 +179,16 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
 
     /// The next green thread to finish, or `nil` when all have or time has run out.
     ///
-    /// Blocks the running greenlet. A wait interrupted by an error (a kill, a deadlock)
-    /// ends the sequence; `nextFinished()` throws it instead.
+    /// Blocks the running greenlet. A wait interrupted by an error (a kill, a scoped
+    /// timeout, a deadlock) ends the iteration, and the error is raised at the greenlet's
+    /// next blocking call, so it is never lost; `nextFinished()` throws it at once instead.
     public mutating func next() -> AnyGreenThread? {
-        try? nextFinished()
+        do {
+            return try nextFinished()
+        } catch {
+            hub.raiseAtNextWait(error)
+            return nil
+        }
     }
 
     /// The next green thread to finish, or `nil` when all have or time has run out.

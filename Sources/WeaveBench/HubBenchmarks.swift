@@ -8,6 +8,7 @@ enum HubBenchmarks {
             BenchmarkResult(name: "spawn_join", value: try spawnJoinOneAtATime(), unit: .nanoseconds),
             BenchmarkResult(name: "spawn_join_100k", value: try spawnJoinAllAtOnce(count: 100_000), unit: .nanoseconds),
             BenchmarkResult(name: "sleep0", value: try sleepZero(), unit: .nanoseconds),
+            BenchmarkResult(name: "queue_roundtrip", value: try queueRoundTrip(), unit: .nanoseconds),
         ]
         for workload in ["hub-sleepers-100k", "hub-sleepers-100k-dedicated", "hub-timer-lateness"] {
             results += try IsolatedWorkloads.run(workload)
@@ -49,6 +50,29 @@ enum HubBenchmarks {
                 try partner.join()
             }
             best = min(best, elapsed / Double(2 * iterations))
+        }
+        return best
+    }
+
+    /// Two green threads pass a token back and forth through two queues: time per round
+    /// trip (two puts, two gets, two switches).
+    static func queueRoundTrip() throws -> Double {
+        let iterations = 200_000
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let ping = GreenQueue<Int>()
+            let pong = GreenQueue<Int>()
+            let echo = Green.spawn {
+                for _ in 0..<iterations { try pong.put(try ping.get()) }
+            }
+            let elapsed = try BenchmarkClock.measure {
+                for token in 0..<iterations {
+                    try ping.put(token)
+                    _ = try pong.get()
+                }
+            }
+            try echo.join()
+            best = min(best, elapsed / Double(iterations))
         }
         return best
     }
