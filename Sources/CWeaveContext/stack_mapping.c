@@ -70,9 +70,8 @@ static int weave_install_guard(char *low, size_t guard) {
     return mprotect(low, guard, PROT_NONE) == 0 ? 0 : errno;
 }
 
-int weave_stack_map(size_t usable, size_t guard, weave_stack *out) {
-    size_t guard_bytes = weave_round_to_pages(guard == 0 ? 1 : guard);
-    size_t total = weave_round_to_pages(usable) + guard_bytes;
+// Maps `bytes` of stack memory: reserved lazily, so only touched pages cost memory.
+static void *weave_map_stack_memory(size_t bytes) {
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 #if defined(MAP_NORESERVE)
     flags |= MAP_NORESERVE;
@@ -80,7 +79,13 @@ int weave_stack_map(size_t usable, size_t guard, weave_stack *out) {
 #if defined(MAP_STACK)
     flags |= MAP_STACK;
 #endif
-    void *mapping = mmap(NULL, total, PROT_READ | PROT_WRITE, flags, -1, 0);
+    return mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+}
+
+int weave_stack_map(size_t usable, size_t guard, weave_stack *out) {
+    size_t guard_bytes = weave_round_to_pages(guard == 0 ? 1 : guard);
+    size_t total = weave_round_to_pages(usable) + guard_bytes;
+    void *mapping = weave_map_stack_memory(total);
     if (mapping == MAP_FAILED) {
         return errno;
     }
@@ -111,14 +116,7 @@ void weave_stack_unmap(weave_stack *stack) {
 int weave_stack_slab_map(size_t usable, size_t guard, size_t count, weave_stack_slab *out) {
     size_t guard_bytes = weave_round_to_pages(guard == 0 ? 1 : guard);
     size_t stride = weave_round_to_pages(usable) + guard_bytes;
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-#if defined(MAP_NORESERVE)
-    flags |= MAP_NORESERVE;
-#endif
-#if defined(MAP_STACK)
-    flags |= MAP_STACK;
-#endif
-    void *mapping = mmap(NULL, stride * count, PROT_READ | PROT_WRITE, flags, -1, 0);
+    void *mapping = weave_map_stack_memory(stride * count);
     if (mapping == MAP_FAILED) {
         return errno;
     }

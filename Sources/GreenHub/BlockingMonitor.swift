@@ -54,27 +54,8 @@ final class BlockingMonitor: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
-    func start(watching hub: Hub) {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let created = pthread_create(&thread, nil, { raw in
-            let monitor = Unmanaged<BlockingMonitor>.fromOpaque(raw!).takeRetainedValue()
-            monitor.watch()
-            return nil
-        }, box)
-        if created == 0 {
-            #if canImport(Glibc)
-            pthread_detach(thread)
-            #else
-            pthread_detach(thread!)
-            #endif
-        } else {
-            Unmanaged<BlockingMonitor>.fromOpaque(box).release()
-        }
+    func start() {
+        _ = startDetachedThread { self.watch() }
     }
 
     func stop() {
@@ -125,7 +106,7 @@ extension Hub {
         monitor?.stop()
         let monitor = BlockingMonitor(threshold: threshold, report: report ?? BlockingMonitor.writeToStandardError)
         self.monitor = monitor
-        monitor.start(watching: self)
+        monitor.start()
     }
 
     /// Stops the blocking detector, if one runs.

@@ -33,15 +33,15 @@ public struct HubError: Error, CustomStringConvertible {
         /// A blocking call was made in the hub itself (a callback run by the event loop).
         /// Spawn a green thread for work that blocks.
         public static let blockingInHub = Code(3)
-        /// The hub's event loop has stopped.
-        public static let hubStopped = Code(4)
+        /// The system refused a thread for a new hub (`Hub.startThread()`).
+        public static let threadUnavailable = Code(4)
 
         public var description: String {
             switch self {
             case .deadlock: "deadlock"
             case .wrongThread: "wrongThread"
             case .blockingInHub: "blockingInHub"
-            default: "hubStopped"
+            default: "threadUnavailable"
             }
         }
     }

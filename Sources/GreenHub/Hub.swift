@@ -77,7 +77,7 @@ public final class Hub {
         bootstrap.creator = Greenlet.current
         try? greenlet.switchHandingNothing()
         eventLoop = bootstrap.loop
-        monitor?.start(watching: self)
+        monitor?.start()
     }
 
     /// The calling thread's hub, created (with its event loop) on first use.

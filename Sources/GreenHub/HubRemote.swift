@@ -76,25 +76,16 @@ extension Hub {
 
     /// Starts a thread that runs a hub until no remote on it is left, and returns a remote
     /// on it: a home for green code when the caller is async code or another thread.
-    public static func startThread() -> HubRemote {
+    ///
+    /// - Throws: `HubError` with code `threadUnavailable` when the system refuses a thread.
+    public static func startThread() throws -> HubRemote {
         let handoff = RemoteHandoff()
-        let box = Unmanaged.passRetained(handoff).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let created = pthread_create(&thread, nil, { raw in
-            let handoff = Unmanaged<RemoteHandoff>.fromOpaque(raw!).takeRetainedValue()
+        let created = startDetachedThread {
             Hub.current.runUntilUnreachable(handing: handoff)
-            return nil
-        }, box)
-        precondition(created == 0, "pthread_create failed (\(created)): the system is out of threads")
-        #if canImport(Glibc)
-        pthread_detach(thread)
-        #else
-        pthread_detach(thread!)
-        #endif
+        }
+        guard created == 0 else {
+            throw HubError(.threadUnavailable, "the system refused a new thread (pthread_create error \(created))")
+        }
         return handoff.take()
     }
 

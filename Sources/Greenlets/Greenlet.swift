@@ -53,16 +53,9 @@ public final class Greenlet {
         _ body: @escaping (Any?) throws -> Any?
     ) {
         let thread = GreenletThread.current
-        let core = GreenletCore(
-            thread: thread,
-            parent: thread.currentCore.handleObject(),
-            name: name,
-            stackSize: stackSize ?? Greenlet.defaultStackSize,
-            stackMode: stackMode ?? Greenlet.defaultStackMode,
-            body: body
-        )
-        self.init(core: core)
-        core.handle = Unmanaged.passUnretained(self)
+        self.init(
+            thread: thread, parent: thread.currentCore.handleObject(), name: name, stackSize: stackSize,
+            stackMode: stackMode, body: body)
     }
 
     /// Creates a greenlet with an explicit parent, which must belong to this thread.
@@ -82,6 +75,18 @@ public final class Greenlet {
                 .parentOnAnotherThread,
                 "a greenlet's parent must belong to the thread that creates it; create it on the parent's thread")
         }
+        self.init(
+            thread: thread, parent: parent, name: name, stackSize: stackSize, stackMode: stackMode, body: body)
+    }
+
+    private convenience init(
+        thread: GreenletThread,
+        parent: Greenlet,
+        name: String?,
+        stackSize: Int?,
+        stackMode: StackMode?,
+        body: @escaping (Any?) throws -> Any?
+    ) {
         let core = GreenletCore(
             thread: thread,
             parent: parent,

@@ -85,7 +85,7 @@ final class InteropTests: XCTestCase {
     }
 
     func testAsyncCodeRunsGreenCodeOnAHubThread() async throws {
-        let remote = Hub.startThread()
+        let remote = try Hub.startThread()
         let value = try await remote.run { () -> Int in
             let parts = (1...4).map { n in Green.spawn { () -> Int in try Green.sleep(0.001); return n } }
             return try parts.reduce(0) { $0 + (try $1.get()) }
