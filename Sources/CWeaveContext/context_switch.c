@@ -62,6 +62,8 @@ static void *weave_relocate(void *opaque) {
     weave_shared_stack *shared = incoming->shared;
     char *top = weave_shared_top(shared);
     weave_context *occupant = shared->occupant;
+    weave_asan_unpoison(shared->stack.mapping + shared->stack.guard_size,
+                        shared->stack.mapping_size - shared->stack.guard_size);
     if (occupant != NULL) {
         size_t used = (size_t)(top - (char *)occupant->sp);
         if (used > occupant->saved_capacity) {

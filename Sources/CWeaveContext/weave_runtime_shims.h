@@ -29,6 +29,7 @@ static inline void weave_swift_enter_thread_local_context(void *state[2]) {
 #endif
 
 #if WEAVE_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -39,6 +40,18 @@ static inline void weave_asan_start_switch(void **fake_stack_save, const void *b
 #else
     (void)fake_stack_save;
     (void)bottom;
+    (void)size;
+#endif
+}
+
+// Clears the address sanitizer's poisoning of a region (a shared stack whose bytes are
+// about to be swapped for another greenlet's, whose frames the poisoning does not match);
+// nothing without ASan.
+static inline void weave_asan_unpoison(const void *region, size_t size) {
+#if WEAVE_ASAN
+    __asan_unpoison_memory_region(region, size);
+#else
+    (void)region;
     (void)size;
 #endif
 }
