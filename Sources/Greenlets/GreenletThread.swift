@@ -74,6 +74,15 @@ final class GreenletThread {
         _ = weave_overflow_reporter_install_for_thread()
     }
 
+    deinit {
+        hot.pointee.transfer.deallocate()
+        hot.pointee.hasPendingKills.destroy()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
+        pthread_mutex_destroy(pendingKillsLock)
+        pendingKillsLock.deallocate()
+    }
+
     /// The calling thread's runtime, created on first use.
     @inline(__always)
     static var current: GreenletThread {
@@ -289,7 +298,8 @@ final class GreenletThread {
             self.shared = nil
         }
         tracer = nil
-        attachment = nil
+        // The attachment (a hub) is left alone: releasing it would kill its greenlet, which
+        // is inside an event loop that cannot run on a thread that is going away.
         mainHandle = nil
         mainCore = nil
         weave_overflow_reporter_remove_for_thread()
