@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Greenlets", targets: ["Greenlets"]),
         .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
+        .library(name: "GreenNet", targets: ["GreenNet"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -59,9 +62,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Green networking: sockets, TLS, servers, HTTP client and server on SwiftNIO.
+        .target(
+            name: "GreenNet",
+            dependencies: [
+                "Greenlets",
+                "GreenHub",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "Multiprocessing"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing"],
             swiftSettings: strict
         ),
         .target(
@@ -103,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "MultiprocessingTests",
             dependencies: ["Multiprocessing", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GreenNetTests",
+            dependencies: ["GreenNet", "WeaveTour", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

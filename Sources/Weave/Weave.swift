@@ -3,3 +3,4 @@
 @_exported import Greenlets
 @_exported import Multiprocessing
 @_exported import GreenHub
+@_exported import GreenNet

@@ -15,6 +15,9 @@ struct TourCommand: ParsableCommand {
     @Option(help: "Multiply every delay by this factor; 1 keeps the programs' own seconds.")
     var timeScale: Double = 1
 
+    @Option(name: .customLong("url"), help: "Crawl this URL instead of the embedded pages (repeatable).")
+    var urls: [String] = []
+
     func validate() throws {
         let known = Set(Tour.chapters.map(\.name))
         for name in chapters where !known.contains(name) {
@@ -28,7 +31,11 @@ struct TourCommand: ParsableCommand {
         let selected = chapters.isEmpty ? Tour.chapters : Tour.chapters.filter { chapters.contains($0.name) }
         for chapter in selected {
             print("== \(chapter.name): \(chapter.summary)")
-            try chapter.run(tour)
+            if chapter.name == "crawl" && !urls.isEmpty {
+                try tour.crawl(urls: urls)
+            } else {
+                try chapter.run(tour)
+            }
             print("")
         }
     }

@@ -48,5 +48,10 @@ public struct Tour: Sendable {
             summary: "Source program 3: four green threads with staggered sleeps finish in the longest chain's time",
             run: { try $0.staggeredSleeps() }
         ),
+        Chapter(
+            name: "crawl",
+            summary: "Source program 4: eight concurrent HTTP GETs finish in about the slowest page's time",
+            run: { try $0.crawl() }
+        ),
     ]
 }

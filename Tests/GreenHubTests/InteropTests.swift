@@ -70,6 +70,16 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(ticks, 3)
     }
 
+    func testBlockingWorkInAGreenThreadWhileMainJoinsIsNoDeadlock() throws {
+        let worker = Green.spawn { () -> Int in
+            try Green.runBlocking { () -> Int in
+                usleep(10_000)
+                return 1
+            }
+        }
+        XCTAssertEqual(try worker.get(), 1)
+    }
+
     func testWaitingOnAFutureOfTheHubsOwnLoop() throws {
         let loop = Hub.current.eventLoop!
         let future = loop.scheduleTask(in: .milliseconds(10)) { 11 }.futureResult

@@ -1,0 +1,243 @@
+import GreenHub
+import Greenlets
+import NIOCore
+import NIOHTTP1
+
+/// An HTTP/1.1 server that runs a handler `(GreenHTTPRequest) throws -> GreenHTTPResponse`
+/// in green code — gevent's `pywsgi.WSGIServer`.
+///
+/// Each connection gets a green thread, which answers its requests one after another (so
+/// pipelined requests are answered in order, over keep-alive connections). A handler may
+/// block as any green code does: sleep, call HTTP, wait on queues. A handler that throws
+/// gets the client a 500 and its error written to ``errorLog``. Bytes that are not valid
+/// HTTP get a 400 and the connection closed; too large a head gets a 431 and too large a
+/// body a 413. A connection idle between requests longer than
+/// ``Limits-swift.struct/idleTimeout`` is closed; a request that does not arrive in full
+/// within ``Limits-swift.struct/readTimeout`` gets a 408.
+///
+/// ```swift
+/// let server = try GreenHTTPServer(port: 8080) { request in
+///     try Green.sleep(0.1)
+///     return GreenHTTPResponse(text: "hello from \(request.path)\n")
+/// }
+/// try server.serveForever()
+/// ```
+///
+/// A server belongs to the hub of the thread that made it: make every call on that thread.
+public final class GreenHTTPServer {
+    /// Bounds on what a client may send — pywsgi's `MAX_REQUEST_LINE` and friends.
+    public struct Limits: Sendable {
+        /// The largest request head (request line and header fields), in bytes.
+        public var maxHeaderBytes = 16 * 1024
+        /// The largest request body, in bytes.
+        public var maxBodyBytes = 1024 * 1024
+        /// Seconds for the rest of a request to arrive once its head has begun.
+        public var readTimeout: Double = 30
+        /// Seconds a keep-alive connection may sit idle between requests.
+        public var idleTimeout: Double = 60
+
+        /// The defaults: 16 KiB of head, 1 MiB of body, 30 s to read, 60 s idle.
+        public init() {}
+    }
+
+    private let listener: GreenChannelListener
+    private var loop: GreenServerLoop<GreenHTTPServerConnection>!
+    private let handler: (GreenHTTPRequest) throws -> GreenHTTPResponse
+
+    /// The limits in force.
+    public let limits: Limits
+
+    /// Where handler errors go; by default standard error, one line each.
+    public var errorLog: (String) -> Void {
+        get { loop.errorLog }
+        set { loop.errorLog = newValue }
+    }
+
+    /// The port the server listens on (the one the system picked, for port 0).
+    public var port: Int { listener.port }
+
+    /// Listens on `host`:`port` — `WSGIServer((host, port), application)`.
+    ///
+    /// Call on the hub's thread.
+    /// - Parameters:
+    ///   - host: The address to bind; loopback by default.
+    ///   - port: The port; 0 lets the system pick one (read ``port``).
+    ///   - maxConnections: The most connections served at once; `nil`, no limit.
+    ///   - reusePort: Sets `SO_REUSEPORT`, for one server per hub on a shared port.
+    ///   - tls: A server TLS configuration, to serve HTTPS.
+    ///   - limits: Size and time bounds on requests.
+    ///   - handler: Answers one request; runs in the connection's green thread.
+    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        maxConnections: Int? = nil,
+        reusePort: Bool = false,
+        tls: GreenTLSConfiguration? = nil,
+        limits: Limits = Limits(),
+        handler: @escaping (GreenHTTPRequest) throws -> GreenHTTPResponse
+    ) throws {
+        if let tls, tls.isClient {
+            throw GreenNetError(.invalidArgument, "a client TLS configuration was given to a server; use GreenTLSConfiguration.server(...)")
+        }
+        guard limits.maxHeaderBytes > 0, limits.maxBodyBytes >= 0, limits.readTimeout > 0, limits.idleTimeout > 0 else {
+            throw GreenNetError(.invalidArgument, "the HTTP server limits must be positive: \(limits)")
+        }
+        self.limits = limits
+        self.handler = handler
+        let listener = try GreenChannelListener.bind(.tcp(host: host, port: port), backlog: 256, reusePort: reusePort) { channel in
+            let pipeline = channel.pipeline.syncOperations
+            if let tls {
+                try pipeline.addHandler(tls.makeServerHandler())
+            }
+            try pipeline.addHandler(HTTPResponseEncoder())
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+            try pipeline.addHandler(GreenHTTPPartsHandler())
+        }
+        self.listener = listener
+        loop = try GreenServerLoop(
+            label: "GreenHTTPServer:\(listener.port)",
+            maxConnections: maxConnections,
+            accept: {
+                while true {
+                    let channel = try listener.accept(GreenDeadline(nil))
+                    if let parts = try? channel.pipeline.syncOperations.handler(type: GreenHTTPPartsHandler.self) {
+                        return GreenHTTPServerConnection(channel: channel, parts: parts)
+                    }
+                }
+            },
+            closeListener: { listener.close() },
+            closeConnection: { $0.close() },
+            onStop: { connection in
+                // Keep-alive connections waiting for their next request end now.
+                if connection.isIdle { connection.close() }
+            },
+            handler: { [unowned self] connection in try serve(connection) })
+    }
+
+    /// Starts serving in a green thread and returns at once — `start()`.
+    public func start() {
+        loop.start()
+    }
+
+    /// Starts the server and waits until it is stopped — `serve_forever()`.
+    ///
+    /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout).
+    public func serveForever() throws {
+        try loop.serveForever()
+    }
+
+    /// Stops the server gracefully — `stop(timeout)`: no new connections; requests in
+    /// progress get up to `timeout` seconds to finish (their connections then close), after
+    /// which the handlers left are killed. Idle keep-alive connections close at once.
+    ///
+    /// Call on the hub's thread, from a greenlet other than the server's handlers.
+    public func stop(timeout: Double = 1) throws {
+        try loop.stop(timeout: timeout)
+    }
+
+    // MARK: Serving one connection
+
+    private func serve(_ connection: GreenHTTPServerConnection) throws {
+        while !loop.isStopping {
+            let head: HTTPRequestHead
+            connection.isIdle = true
+            do {
+                switch try connection.next(GreenDeadline(limits.idleTimeout)) {
+                case .head(let received):
+                    head = received
+                case .malformed(let error):
+                    try reject(connection, 400, "Bad Request", cause: error)
+                    return
+                case .body, .end, .closed:
+                    return
+                }
+            } catch is GreenTimeoutError {
+                return
+            }
+            connection.isIdle = false
+            guard headSize(head) <= limits.maxHeaderBytes else {
+                try reject(connection, 431, "Request Header Fields Too Large")
+                return
+            }
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                connection.sendContinue(version: head.version)
+            }
+            guard let body = try readBody(connection) else { return }
+            let request = GreenHTTPRequest(
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: body,
+                version: "HTTP/\(head.version.major).\(head.version.minor)")
+            var response: GreenHTTPResponse
+            do {
+                response = try handler(request)
+            } catch let exit as GreenletExit {
+                throw exit
+            } catch {
+                loop.errorLog("GreenHTTPServer:\(port): the handler failed on \(head.method.rawValue) \(head.uri): \(error)")
+                response = GreenHTTPResponse(status: 500, text: "Internal Server Error\n")
+            }
+            let keepAlive = head.isKeepAlive && !loop.isStopping
+                && response.header("Connection")?.lowercased() != "close"
+            try connection.write(
+                response, version: head.version, keepAlive: keepAlive,
+                bodyAllowed: head.method != .HEAD && response.status != 204 && response.status != 304,
+                deadline: GreenDeadline(limits.readTimeout))
+            guard keepAlive else { return }
+        }
+    }
+
+    /// The body of the request whose head was just read, or `nil` when the connection must
+    /// end (after an error response, or because the client left).
+    private func readBody(_ connection: GreenHTTPServerConnection) throws -> [UInt8]? {
+        var body: [UInt8] = []
+        let deadline = try GreenDeadline(limits.readTimeout)
+        while true {
+            let part: GreenHTTPServerConnection.Incoming
+            do {
+                part = try connection.next(deadline)
+            } catch is GreenTimeoutError {
+                try reject(connection, 408, "Request Timeout")
+                return nil
+            }
+            switch part {
+            case .body(var buffer):
+                guard body.count + buffer.readableBytes <= limits.maxBodyBytes else {
+                    try reject(connection, 413, "Content Too Large")
+                    return nil
+                }
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                return body
+            case .malformed(let error):
+                try reject(connection, 400, "Bad Request", cause: error)
+                return nil
+            case .head, .closed:
+                return nil
+            }
+        }
+    }
+
+    /// Answers with an error status and `Connection: close`; a failure that is not about
+    /// HTTP (a reset) just ends the connection.
+    private func reject(_ connection: GreenHTTPServerConnection, _ status: Int, _ reason: String, cause: (any Error)? = nil) throws {
+        if let cause, !(cause is HTTPParserError) {
+            return
+        }
+        do {
+            try connection.write(
+                GreenHTTPResponse(status: status, text: reason + "\n"), version: .http1_1, keepAlive: false,
+                bodyAllowed: true, deadline: GreenDeadline(limits.readTimeout))
+        } catch let error as GreenNetError where error.code == .connectionClosed {
+            return
+        } catch is GreenTimeoutError {
+            return
+        }
+    }
+
+    private func headSize(_ head: HTTPRequestHead) -> Int {
+        head.headers.reduce(head.uri.utf8.count + 16) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+    }
+}

@@ -1,0 +1,29 @@
+import GreenHub
+
+/// A one-greenlet wake-up between the event loop and green code, on the hub's thread.
+///
+/// The greenlet parks in the hub's `wait`; the event loop side calls `signal()` when
+/// something happens. Whatever owns the signal (a socket, a listener, a client) holds a
+/// ``GreenWakeSource`` while open, so the hub's deadlock check knows the wait can end.
+final class GreenSignal {
+    private var waiter: Waiter?
+
+    /// Waits in the running greenlet until `signal()`, after running `request` (which may
+    /// signal at once), or until the deadline.
+    ///
+    /// - Parameter what: What the greenlet waits on, for the hub's deadlock report.
+    func wait(for what: @escaping @autoclosure () -> String, until deadline: GreenDeadline, after request: () -> Void) throws {
+        defer { waiter = nil }
+        try Hub.current.wait(for: what(), timeout: deadline.remaining()) { waiter in
+            self.waiter = waiter
+            request()
+        }
+    }
+
+    /// Wakes the greenlet waiting on it, if any.
+    func signal() {
+        guard let waiter else { return }
+        self.waiter = nil
+        waiter.wake()
+    }
+}

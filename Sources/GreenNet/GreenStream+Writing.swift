@@ -1,0 +1,59 @@
+import GreenHub
+import NIOCore
+
+// MARK: Sending
+
+extension GreenStream {
+    /// Sends all of `bytes` — `sendall(data)`.
+    ///
+    /// The bytes go to the socket at once; when the kernel cannot take them all, the rest
+    /// waits in the channel's buffer, and if that holds more than its high-water mark
+    /// (64 KiB) the calling greenlet waits until the peer has read enough. So memory stays
+    /// bounded, and a slow reader slows the sender. ``GreenStream/close()`` still delivers
+    /// what is buffered, as the kernel does for a closed socket.
+    ///
+    /// Call on the hub's thread.
+    /// - Parameters:
+    ///   - bytes: What to send.
+    ///   - timeout: Seconds to wait for room; `nil` uses the connection's ``timeout``. When
+    ///     it runs out the bytes stay buffered and may still be sent.
+    /// - Throws: `GreenNetError.connectionClosed` if the connection is closed or fails;
+    ///   `GreenTimeoutError`.
+    public func send(_ bytes: [UInt8], timeout: Double? = nil) throws {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        try send(buffer, timeout: timeout)
+    }
+
+    /// Sends `text` as UTF-8 — `sendall(text.encode())`; otherwise as the `[UInt8]` overload.
+    public func send(_ text: String, timeout: Double? = nil) throws {
+        var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        try send(buffer, timeout: timeout)
+    }
+
+    /// Sends all of a NIO `ByteBuffer` without copying it — `sendall(data)`.
+    ///
+    /// Call on the hub's thread.
+    /// - Throws: `GreenNetError.connectionClosed`; `GreenTimeoutError`.
+    public func send(_ buffer: ByteBuffer, timeout: Double? = nil) throws {
+        try checkOpen()
+        if let failure = handler.failure {
+            throw GreenNetError(.connectionClosed, "the connection failed (reset by the peer, or a TLS error); open a new one", underlying: failure)
+        }
+        guard !handler.isClosed else {
+            throw GreenNetError(.connectionClosed, "the peer closed the connection; open a new one")
+        }
+        let deadline = try GreenDeadline(timeout ?? self.timeout)
+        channel.writeAndFlush(buffer, promise: nil)
+        while !channel.isWritable {
+            if let failure = handler.failure {
+                throw GreenNetError(.connectionClosed, "the connection failed while sending (reset by the peer, or a TLS error); open a new one", underlying: failure)
+            }
+            guard !handler.isClosed else {
+                throw GreenNetError(.connectionClosed, "the connection closed before all bytes were sent; open a new one")
+            }
+            try handler.writable.wait(for: "room to send to \(String(describing: self.channel.remoteAddress))", until: deadline) {}
+        }
+    }
+}
