@@ -1,5 +1,6 @@
 import Greenlets
 import GreenHub
+import GreenNet
 import Multiprocessing
 import XCTest
 
@@ -37,6 +38,22 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(counts.reduce(0, +), 9)
     }
 
+    func testNetworkingExample() throws {
+        let server = try GreenHTTPServer { request in
+            try Green.sleep(0.01)  // a handler may block: it runs in a green thread
+            return GreenHTTPResponse(text: "hello from \(request.uri)")
+        }
+        server.start()
+        let client = try GreenHTTPClient()
+        let pages = (1...8).map { n in
+            Green.spawn { try client.get("http://127.0.0.1:\(server.port)/page/\(n)").text }
+        }
+        print(try pages.map { try $0.get() }.count)  // 8, fetched concurrently
+        XCTAssertEqual(try pages[2].get(), "hello from /page/3")
+        try client.close()
+        try server.stop()
+    }
+
     func testProcessExample() throws {
         Multiprocessing.warnsOnMultithreadedFork = false
         let queue = try ProcessQueue<String>()
@@ -59,7 +76,7 @@ final class ReadmeExamplesTests: XCTestCase {
         let blocks = readme.components(separatedBy: "```swift\n").dropFirst().map {
             $0.components(separatedBy: "```")[0]
         }
-        XCTAssertGreaterThanOrEqual(blocks.count, 3)
+        XCTAssertGreaterThanOrEqual(blocks.count, 4)
         for block in blocks {
             for line in block.split(separator: "\n") {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
