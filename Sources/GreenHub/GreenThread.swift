@@ -20,6 +20,8 @@ public class AnyGreenThread {
     /// The first greenlet to join, then any others.
     var joiner: Waiter?
     var joiners: [Waiter] = []
+    /// The first link, then any others (most green threads have one: a join or a group).
+    var firstLink: ((AnyGreenThread) -> Void)?
     var links: [(AnyGreenThread) -> Void] = []
 
     private let givenName: String?
@@ -84,6 +86,10 @@ public class AnyGreenThread {
         joiners.removeAll()
         for waiter in waiting {
             waiter.wake()
+        }
+        if let callback = firstLink {
+            firstLink = nil
+            callback(self)
         }
         let callbacks = links
         links.removeAll()
@@ -177,7 +183,11 @@ public class AnyGreenThread {
         if phase == .finished {
             callback(self)
         } else {
-            links.append(callback)
+            if firstLink == nil && links.isEmpty {
+                firstLink = callback
+            } else {
+                links.append(callback)
+            }
         }
     }
 
