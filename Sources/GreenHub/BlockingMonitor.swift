@@ -1,3 +1,5 @@
+import CWeaveContext
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +20,8 @@ final class BlockingMonitor: @unchecked Sendable {
     private var runningName = "hub"
     private var reportedBeat: UInt64 = 0
     private var stopped = false
+    /// The hub's thread, to sample where a blocking greenlet is.
+    private let hubThread = pthread_self()
 
     init(threshold: Double, report: @escaping @Sendable (String) -> Void) {
         thresholdNanoseconds = UInt64(max(threshold, 0.001) * 1e9)
@@ -64,6 +68,16 @@ final class BlockingMonitor: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
+    /// The top frames of the hub thread's stack, as "; it was at:" and a frame a line, or
+    /// nothing if the sample failed.
+    private func whereTheHubThreadIs() -> String {
+        guard let raw = weave_sample_thread_backtrace(hubThread) else { return "" }
+        defer { free(raw) }
+        // The first two frames are the sampling signal's handler and its trampoline.
+        let frames = String(cString: raw).split(separator: "\n").dropFirst(2).prefix(12)
+        return "; it was at:\n" + frames.map { "    \($0)" }.joined(separator: "\n")
+    }
+
     private func watch() {
         let pause = max(thresholdNanoseconds / 4, 1_000_000)
         while true {
@@ -86,7 +100,8 @@ final class BlockingMonitor: @unchecked Sendable {
             if shouldReport {
                 report(
                     "Weave: the hub has not run for \(stalled / 1_000_000) ms: greenlet '\(name)' has held its thread "
-                        + "without yielding (a blocking call? wrap it in Green.runBlocking { })")
+                        + "without yielding (a blocking call? wrap it in Green.runBlocking { })"
+                        + whereTheHubThreadIs())
             }
         }
     }

@@ -21,7 +21,11 @@ final class BlockingDetectorTests: XCTestCase {
         for _ in 0..<50 where reports.lines.isEmpty {
             try Green.sleep(0.01)
         }
-        XCTAssertTrue(reports.lines.contains { $0.contains("greenlet 'sleepy-c-call' has held its thread") }, "\(reports.lines)")
+        let report = reports.lines.first { $0.contains("greenlet 'sleepy-c-call' has held its thread") }
+        XCTAssertNotNil(report, "\(reports.lines)")
+        // Where it was: the sampled stack shows the blocking C call.
+        let stack = report?.components(separatedBy: "it was at:").dropFirst().first ?? ""
+        XCTAssertTrue(stack.contains("sleep"), report ?? "")
     }
 
     func testGreenThreadsThatYieldAreNotReported() throws {

@@ -4,6 +4,8 @@
 #ifndef WEAVE_CONTEXT_H
 #define WEAVE_CONTEXT_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -142,6 +144,14 @@ static inline void *weave_thread_state_get(void) {
 
 /// Stores the calling thread's greenlet runtime state; `destructor` runs at thread exit.
 void weave_thread_state_set(void *state, void (*destructor)(void *));
+
+/// The signal that makes a thread record its backtrace for the blocking detector (SIGURG,
+/// ignored by default, so a stray one is harmless).
+#define WEAVE_SAMPLE_SIGNAL SIGURG
+
+/// Returns a malloc'd text of `thread`'s current backtrace, one frame a line (free it), or
+/// NULL when it could not be taken within 200 ms.
+char *weave_sample_thread_backtrace(pthread_t thread);
 
 /// Whether this build runs under the address sanitizer.
 int weave_address_sanitizer_enabled(void);
