@@ -85,16 +85,7 @@ public final class GreenLock: CustomStringConvertible {
     /// Call on the hub's thread, from any greenlet but the hub's.
     /// - Throws: What `body` throws; what `acquire()` and `release()` throw.
     public func withLock<Result>(_ body: () throws -> Result) throws -> Result {
-        try acquire()
-        let result: Result
-        do {
-            result = try body()
-        } catch {
-            try release()
-            throw error
-        }
-        try release()
-        return result
+        try runHolding(acquire: { try acquire() }, release: release, body)
     }
 
     /// The lock's name, holder and number of waiters.

@@ -83,6 +83,25 @@ extension Hub {
     }
 }
 
+/// Runs `body` between `acquire` and `release`, releasing even if `body` throws — the
+/// `with lock:` of every green lock and semaphore.
+func runHolding<Result>(
+    acquire: () throws -> Void,
+    release: () throws -> Void,
+    _ body: () throws -> Result
+) throws -> Result {
+    try acquire()
+    let result: Result
+    do {
+        result = try body()
+    } catch {
+        try release()
+        throw error
+    }
+    try release()
+    return result
+}
+
 /// "GreenEvent 'ready'" for a named primitive, "GreenEvent" for an unnamed one.
 func primitiveLabel(_ kind: String, _ name: String?) -> String {
     name.map { "\(kind) '\($0)'" } ?? kind
