@@ -25,6 +25,15 @@ int weave_process_set_parent_death_signal(int signal_number) {
 #endif
 }
 
+void weave_process_exit_immediately(int code) {
+    // Called through a pointer loaded from the GOT, which the loader fills at start-up, not
+    // through a lazily bound PLT entry: a forked child would otherwise look `_exit` up in
+    // every loaded library (the parent never calls it), faulting their symbol tables in.
+    void (*volatile exit_now)(int) = _exit;
+    exit_now(code);
+    for (;;) {}
+}
+
 int weave_process_pidfd_open(pid_t pid) {
 #if defined(__linux__) && defined(SYS_pidfd_open)
     return (int)syscall(SYS_pidfd_open, pid, 0);

@@ -58,8 +58,13 @@ final class ChildRegistry: @unchecked Sendable {
     }
 
     /// At exit: terminates daemon children, then waits for every child.
+    ///
+    /// Returns at once when there are none, the common case in a forked child: iterating
+    /// the snapshot would make the runtime build its iterator's metadata, which the parent
+    /// never needed, again in every child.
     func finishAll() {
         let snapshot = lock.withLock { entries }
+        if snapshot.isEmpty { return }
         for (pid, entry) in snapshot where entry.isDaemon {
             _ = try? Syscalls.sendSignal(15, to: pid)
         }

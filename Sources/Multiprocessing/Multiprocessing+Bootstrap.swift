@@ -25,7 +25,7 @@ extension Multiprocessing {
             }
             let message = try FrameIO.readToEnd(descriptor)
             Syscalls.closeDescriptor(descriptor)
-            let startup = try BinaryCodableDecoder().decode(SpawnStartup.self, from: message)
+            let startup = try SpawnStartup(decoding: message)
             becomeChild(
                 name: startup.name, parent: ProcessIdentity(name: startup.parentName, pid: startup.parentPid),
                 isDaemon: startup.isDaemon)

@@ -62,6 +62,10 @@ public enum Multiprocessing {
     static func becomeChild(name: String, parent newParent: ProcessIdentity, isDaemon: Bool) {
         current = ProcessIdentity(name: name, pid: Syscalls.processID())
         parent = newParent
+        // Keep the inherited registry alive rather than release it: it is a copy whose
+        // lock another thread may have held at the fork, and freeing it would only fault
+        // its pages and its deinit's code into every child for nothing.
+        _ = Unmanaged.passRetained(registry)
         registry = ChildRegistry()
         if isDaemon {
             // The kernel kills a daemon child when its parent dies. If the parent died

@@ -30,19 +30,34 @@ public struct SpawnEntryPoint<Arguments: Codable & Sendable>: Sendable {
 }
 
 /// The entry points registered in this program, type-erased to take encoded arguments.
+///
+/// A short list searched front to back rather than a dictionary: a spawned child registers
+/// them all before it runs, and a `[String: …]` would make the fresh runtime check
+/// `String: Hashable` by scanning every protocol conformance of the program.
 final class SpawnEntryPointTable: @unchecked Sendable {
-    private let lock = InProcessLock()
-    private var runners: [String: @Sendable ([UInt8]) throws -> Void] = [:]
+    private struct Runner {
+        var name: String
+        var run: @Sendable ([UInt8]) throws -> Void
+    }
 
+    private let lock = InProcessLock()
+    private var runners: [Runner] = []
+
+    /// Adds `entryPoint`, replacing an earlier one of the same name.
     func register<Arguments>(_ entryPoint: SpawnEntryPoint<Arguments>) {
+        let runner = Runner(name: entryPoint.name) { bytes in
+            try entryPoint.body(BinaryCodableDecoder().decode(Arguments.self, from: bytes))
+        }
         lock.withLock {
-            runners[entryPoint.name] = { bytes in
-                try entryPoint.body(BinaryCodableDecoder().decode(Arguments.self, from: bytes))
+            if let index = runners.firstIndex(where: { $0.name == entryPoint.name }) {
+                runners[index] = runner
+            } else {
+                runners.append(runner)
             }
         }
     }
 
     func runner(named name: String) -> (@Sendable ([UInt8]) throws -> Void)? {
-        lock.withLock { runners[name] }
+        lock.withLock { runners.first { $0.name == name }?.run }
     }
 }

@@ -4,17 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The start-up message a spawning parent writes to its child, which reads it in
-/// `Multiprocessing.bootstrapIfChild()`.
-struct SpawnStartup: Codable {
-    var entryPoint: String
-    var name: String
-    var isDaemon: Bool
-    var parentName: String
-    var parentPid: Int32
-    var arguments: [UInt8]
-}
-
 /// The `spawn` start method: `posix_spawn` of this program with the environment variable
 /// `WEAVE_SPAWN_FD` naming an inherited socket that carries the `SpawnStartup` message.
 struct SpawnLauncher: ProcessLauncher {
@@ -34,7 +23,7 @@ struct SpawnLauncher: ProcessLauncher {
         let startup = SpawnStartup(
             entryPoint: entryName, name: request.name, isDaemon: request.isDaemon,
             parentName: parent.name, parentPid: parent.pid, arguments: try encodeArguments())
-        let message = try BinaryCodableEncoder().encode(startup)
+        let message = startup.encoded()
         let (parentEnd, childEnd) = try Syscalls.makeSocketPair()
         defer { Syscalls.closeDescriptor(parentEnd) }
         let pid: Int32

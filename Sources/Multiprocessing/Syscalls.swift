@@ -51,8 +51,10 @@ enum Syscalls {
     }
 
     /// `_exit(code)`: leaves a forked child without running the parent's exit handlers.
+    /// The shim calls `_exit` through its load-time-bound address, so the child does not
+    /// pay for a lazy symbol lookup the parent never made.
     static func exitImmediately(_ code: Int32) -> Never {
-        _exit(code)
+        weave_process_exit_immediately(code)
     }
 
     /// `waitpid(pid, &status, WNOHANG or 0)`: the raw status once `pid` has ended, or nil
@@ -247,6 +249,39 @@ enum Syscalls {
         return try retrying("send()") { Glibc.send(descriptor, buffer.baseAddress, buffer.count, flags) }
         #else
         return try retrying("send()") { Darwin.send(descriptor, buffer.baseAddress, buffer.count, flags) }
+        #endif
+    }
+
+    /// `sendmsg(fd, [first, second], MSG_NOSIGNAL)`: `send` of two buffers in one call, so a
+    /// frame's header and payload leave together without being copied into one buffer.
+    static func send(
+        _ descriptor: Int32, from first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer
+    ) throws -> Int {
+        #if os(Linux)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        return try withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { vectors in
+            vectors[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count)
+            vectors[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count)
+            var message = msghdr()
+            message.msg_iov = vectors.baseAddress
+            message.msg_iovlen = 2
+            return try retrying("sendmsg()") { sendmsg(descriptor, &message, flags) }
+        }
+    }
+
+    /// `recv(fd, buffer, count, MSG_WAITALL)`: the bytes read, 0 at end of stream. The
+    /// kernel keeps filling `buffer` until it is full, so a big message arrives in one call
+    /// instead of one per chunk the sender's socket buffer let through. Fewer bytes come
+    /// back only at end of stream or after a signal.
+    static func receiveAll(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let flags = Int32(MSG_WAITALL)
+        #if canImport(Glibc)
+        return try retrying("recv()") { Glibc.recv(descriptor, buffer.baseAddress, buffer.count, flags) }
+        #else
+        return try retrying("recv()") { Darwin.recv(descriptor, buffer.baseAddress, buffer.count, flags) }
         #endif
     }
 

@@ -8,6 +8,10 @@
 /// exits (Linux `prctl(PR_SET_PDEATHSIG)`). Returns 0, or -1 with errno (ENOSYS elsewhere).
 int weave_process_set_parent_death_signal(int signal_number);
 
+/// Leaves the process at once with `code` (`_exit`), without resolving `_exit` lazily in
+/// the caller: a forked child pays for every first call its parent never made.
+__attribute__((noreturn)) void weave_process_exit_immediately(int code);
+
 /// Opens a pidfd for `pid` (Linux `pidfd_open`). Returns the descriptor, or -1 with errno.
 int weave_process_pidfd_open(pid_t pid);
 
