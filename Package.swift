@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "Greenlets",
                 "GreenHub",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

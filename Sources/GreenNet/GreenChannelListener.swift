@@ -1,3 +1,4 @@
+import DequeModule
 import GreenHub
 import NIOCore
 import NIOPosix
@@ -125,8 +126,7 @@ final class GreenChannelListener {
 
 /// Channels accepted and not yet taken, and the wake-up of the greenlet in `accept`.
 final class GreenAcceptQueue {
-    private var ready: [any Channel] = []
-    private var head = 0
+    private var ready = Deque<any Channel>()
     private var failure: (any Error)?
     private(set) var isClosed = false
     let event = GreenSignal()
@@ -141,14 +141,7 @@ final class GreenAcceptQueue {
     }
 
     func take() -> (any Channel)? {
-        guard head < ready.count else { return nil }
-        let channel = ready[head]
-        head += 1
-        if head == ready.count {
-            ready.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return channel
+        ready.popFirst()
     }
 
     func fail(_ error: any Error) {

@@ -1,3 +1,4 @@
+import DequeModule
 import GreenHub
 import NIOCore
 import NIOHTTP1
@@ -94,21 +95,13 @@ final class GreenHTTPServerConnection {
 final class GreenHTTPPartsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
 
-    private var queued: [HTTPServerRequestPart] = []
-    private var head = 0
+    private var queued = Deque<HTTPServerRequestPart>()
     private(set) var failure: (any Error)?
     private(set) var inputClosed = false
     let event = GreenSignal()
 
     func take() -> HTTPServerRequestPart? {
-        guard head < queued.count else { return nil }
-        let part = queued[head]
-        head += 1
-        if head == queued.count {
-            queued.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return part
+        queued.popFirst()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

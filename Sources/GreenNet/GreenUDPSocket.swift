@@ -1,3 +1,4 @@
+import DequeModule
 import GreenHub
 import NIOCore
 import NIOPosix
@@ -138,20 +139,12 @@ public final class GreenUDPSocket {
 final class GreenDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-    private var queued: [AddressedEnvelope<ByteBuffer>] = []
-    private var head = 0
+    private var queued = Deque<AddressedEnvelope<ByteBuffer>>()
     private(set) var isClosed = false
     let event = GreenSignal()
 
     func take() -> AddressedEnvelope<ByteBuffer>? {
-        guard head < queued.count else { return nil }
-        let datagram = queued[head]
-        head += 1
-        if head == queued.count {
-            queued.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return datagram
+        queued.popFirst()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
