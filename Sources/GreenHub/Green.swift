@@ -20,7 +20,7 @@ public enum Green {
     ///   - name: A name for diagnostics (deadlock reports, the blocking detector).
     ///   - stackMode: The green thread's stack (see `Greenlet.StackMode`); by default
     ///     `Greenlet.defaultStackMode`.
-    @discardableResult
+    @inlinable @discardableResult
     public static func spawn<Value>(
         name: String? = nil,
         stackMode: Greenlet.StackMode? = nil,

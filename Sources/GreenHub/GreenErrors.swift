@@ -7,6 +7,7 @@ public struct GreenTimeoutError: Error, CustomStringConvertible, Equatable {
     public var seconds: Double
     let scope: UInt64
 
+    @usableFromInline
     package init(seconds: Double, scope: UInt64 = 0) {
         self.seconds = seconds
         self.scope = scope

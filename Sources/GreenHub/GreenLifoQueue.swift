@@ -4,8 +4,6 @@
 /// Everything else is ``GreenQueue``'s: blocking, timeouts, fairness among waiters,
 /// `taskDone`/`join`, `shutDown`. Create it and use it on one thread: its hub's.
 public final class GreenLifoQueue<Element>: GreenQueue<Element> {
-    private var stack: [Element] = []
-
     /// Creates a LIFO queue on the calling thread's hub — `LifoQueue(maxsize)`.
     ///
     /// - Parameters:
@@ -14,26 +12,6 @@ public final class GreenLifoQueue<Element>: GreenQueue<Element> {
     ///   - name: A name for deadlock reports and `description`.
     public init(maxSize: Int? = nil, name: String? = nil) {
         precondition(maxSize.map { $0 > 0 } ?? true, "a GreenLifoQueue's maxSize is at least 1, or nil for no limit")
-        super.init(capacity: maxSize, name: name, kind: "GreenLifoQueue")
-    }
-
-    override var storedCount: Int { stack.count }
-
-    override func store(_ item: Element) {
-        stack.append(item)
-    }
-
-    override func takeStored() -> Element {
-        stack.removeLast()
-    }
-
-    override func peekStored() -> Element? {
-        stack.last
-    }
-
-    override func removeAllStored() -> Int {
-        let count = stack.count
-        stack.removeAll()
-        return count
+        super.init(capacity: maxSize, name: name, kind: "GreenLifoQueue", order: .lifo)
     }
 }

@@ -17,28 +17,26 @@ public final class GreenPriorityQueue<Element: Comparable>: GreenQueue<Element> 
     ///   - name: A name for deadlock reports and `description`.
     public init(maxSize: Int? = nil, name: String? = nil) {
         precondition(maxSize.map { $0 > 0 } ?? true, "a GreenPriorityQueue's maxSize is at least 1, or nil for no limit")
-        super.init(capacity: maxSize, name: name, kind: "GreenPriorityQueue")
+        super.init(capacity: maxSize, name: name, kind: "GreenPriorityQueue", order: .sorted)
     }
 
-    override var storedCount: Int { heap.count }
+    override var sortedCount: Int { heap.count }
 
     /// - Complexity: O(log *n*).
-    override func store(_ item: Element) {
+    override func storeSorted(_ item: Element) {
         heap.insert(item)
     }
 
     /// - Complexity: O(log *n*).
-    override func takeStored() -> Element {
+    override func takeSorted() -> Element {
         heap.removeMin()
     }
 
-    override func peekStored() -> Element? {
+    override func peekSorted() -> Element? {
         heap.min
     }
 
-    override func removeAllStored() -> Int {
-        let count = heap.count
+    override func removeAllSorted() {
         heap = Heap()
-        return count
     }
 }

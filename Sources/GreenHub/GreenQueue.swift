@@ -22,28 +22,42 @@ import DequeModule
 /// try jobs.shutDown()
 /// try worker.join()
 /// ```
-public class GreenQueue<Element>: CustomStringConvertible {
+public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     /// The name given at creation, shown in deadlock reports.
     public let name: String?
     /// The most items it holds before `put` blocks; `nil` for no limit — `maxsize`.
     public let maxSize: Int?
-    let hub: Hub
+    @usableFromInline let hub: Hub
+    @usableFromInline let order: StorageOrder
     private let kind: String
-    /// Where a woken getter finds the item a putter handed it.
-    private final class Handoff {
-        var item: Element?
+
+    // The hot state is `@exclusivity(unchecked)`: it is touched on the hub's thread
+    // only, by calls that never switch greenlets while they hold it, so the runtime's
+    // dynamic exclusivity checks would cost time on every put and get for nothing.
+
+    /// The order a queue hands out its stored items in. The first two live in `buffer`
+    /// so that callers specialise the whole put/get path; `.sorted` asks the subclass.
+    @usableFromInline enum StorageOrder {
+        case fifo, lifo, sorted
     }
 
-    private var buffer = Deque<Element>()
-    private var getters = WaitList<Handoff>()
-    private var putters = WaitList<Element>()
+    /// Where a woken getter finds the item a putter handed it.
+    @usableFromInline final class Handoff {
+        @usableFromInline @exclusivity(unchecked) var item: Element?
+        @usableFromInline init() {}
+    }
+
+    @usableFromInline @exclusivity(unchecked) var buffer = Deque<Element>()
+    @usableFromInline @exclusivity(unchecked) var getters = WaitList<Handoff>()
+    @usableFromInline @exclusivity(unchecked) var putters = WaitList<Element>()
     private var peekers = WaitList<Void>()
     private var joiners = WaitList<Void>()
+    @usableFromInline @exclusivity(unchecked) var taskCount = 0
 
     /// Items put and not yet marked done with `taskDone()` — `unfinished_tasks`.
-    public private(set) var unfinishedTasks = 0
+    public var unfinishedTasks: Int { taskCount }
     /// Whether `shutDown(immediate:)` was called — `is_shutdown`.
-    public private(set) var isShutDown = false
+    @exclusivity(unchecked) public private(set) var isShutDown = false
 
     /// Creates a queue on the calling thread's hub — `Queue(maxsize)`.
     ///
@@ -57,39 +71,65 @@ public class GreenQueue<Element>: CustomStringConvertible {
         self.init(capacity: maxSize, name: name, kind: "GreenQueue")
     }
 
-    init(capacity: Int?, name: String?, kind: String) {
+    init(capacity: Int?, name: String?, kind: String, order: StorageOrder = .fifo) {
         hub = Hub.current
         maxSize = capacity
         self.name = name
         self.kind = kind
+        self.order = order
     }
 
-    // MARK: Storage (the LIFO and priority queues override these)
+    // MARK: Storage
 
     /// How many items are stored.
-    var storedCount: Int { buffer.count }
+    @inlinable final var storedCount: Int {
+        order == .sorted ? sortedCount : buffer.count
+    }
 
     /// Stores an item (there is room).
-    func store(_ item: Element) {
-        buffer.append(item)
+    @inlinable final func store(_ item: Element) {
+        if order == .sorted {
+            storeSorted(item)
+        } else {
+            buffer.append(item)
+        }
     }
 
     /// Removes the next item to hand out (there is one).
-    func takeStored() -> Element {
-        buffer.removeFirst()
+    @inlinable final func takeStored() -> Element {
+        switch order {
+        case .fifo: buffer.removeFirst()
+        case .lifo: buffer.removeLast()
+        case .sorted: takeSorted()
+        }
     }
 
     /// The next item to hand out, if any.
-    func peekStored() -> Element? {
-        buffer.first
+    @inlinable final func peekStored() -> Element? {
+        switch order {
+        case .fifo: buffer.first
+        case .lifo: buffer.last
+        case .sorted: peekSorted()
+        }
     }
 
     /// Drops every stored item; returns how many there were.
     func removeAllStored() -> Int {
-        let count = buffer.count
-        buffer.removeAll()
+        let count = storedCount
+        if order == .sorted {
+            removeAllSorted()
+        } else {
+            buffer.removeAll()
+        }
         return count
     }
+
+    // The `.sorted` order's storage, which `GreenPriorityQueue` provides.
+    @usableFromInline var sortedCount: Int { 0 }
+    @usableFromInline func storeSorted(_ item: Element) {}
+    @usableFromInline func takeSorted() -> Element { preconditionFailure("only a sorted queue stores items in order") }
+    @usableFromInline func peekSorted() -> Element? { nil }
+    func removeAllSorted() {}
 
     // MARK: State
 
@@ -102,7 +142,7 @@ public class GreenQueue<Element>: CustomStringConvertible {
 
     /// Whether a `put` would block now (or fail, without blocking) — `full()`. Read it
     /// on the hub's thread.
-    public var isFull: Bool { maxSize.map { storedCount >= $0 } ?? false }
+    @inlinable public final var isFull: Bool { maxSize.map { storedCount >= $0 } ?? false }
 
     // MARK: Putting
 
@@ -118,32 +158,30 @@ public class GreenQueue<Element>: CustomStringConvertible {
     ///   added); `GreenQueueError.shutDown` if the queue is shut down, before or during
     ///   the wait; an error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if nothing can ever make room; `HubError.wrongThread`.
-    public func put(_ item: Element, blocking: Bool = true, timeout: Double? = nil) throws {
+    @inlinable
+    public final func put(_ item: Element, blocking: Bool = true, timeout: Double? = nil) throws {
         try hub.checkThread()
-        guard !isShutDown else { throw shutDownError(doing: "put") }
+        guard !isShutDown else { throw shutDownError(doing: .put) }
         if offer(item) { return }
-        guard blocking else {
-            throw GreenQueueError(.full, "\(label) is full (\(summary)); nothing was put")
-        }
+        guard blocking else { throw nothingDoneError(.put, timeout: nil) }
         // A getter takes the item from the woken putter's entry, so a normal return means
         // it was delivered; a shut down wakes it with an error instead.
-        let delivered = try hub.waitUnlessTimedOut(for: "\(self.label) (put; \(self.summary))", timeout: timeout) { waiter in
+        let delivered = try hub.waitUnlessTimedOut(on: self, detail: Action.put.rawValue, timeout: timeout) { waiter in
             putters.append(waiter, item)
         }
-        guard delivered else {
-            throw GreenQueueError(.full, "\(label) stayed full for \(timeout ?? 0) s (\(summary)); nothing was put")
-        }
+        guard delivered else { throw nothingDoneError(.put, timeout: timeout) }
     }
 
     /// Adds `item` if there is room now — `put_nowait(item)`.
     ///
     /// - Throws: `GreenQueueError.full`, `GreenQueueError.shutDown`, `HubError.wrongThread`.
-    public func putNowait(_ item: Element) throws {
+    @inlinable
+    public final func putNowait(_ item: Element) throws {
         try put(item, blocking: false)
     }
 
     /// Hands `item` to a waiting getter, or stores it if there is room.
-    private func offer(_ item: Element) -> Bool {
+    @inlinable final func offer(_ item: Element) -> Bool {
         if let getter = getters.popWaiting() {
             getter.payload.item = item
             getter.waiter.wake()
@@ -151,10 +189,15 @@ public class GreenQueue<Element>: CustomStringConvertible {
             return false
         } else {
             store(item)
-            peekers.wakeAll()
+            wakePeekers()
         }
-        unfinishedTasks += 1
+        taskCount += 1
         return true
+    }
+
+    /// Lets the greenlets waiting in `peek` look again.
+    @usableFromInline func wakePeekers() {
+        peekers.wakeAll()
     }
 
     // MARK: Getting
@@ -171,46 +214,44 @@ public class GreenQueue<Element>: CustomStringConvertible {
     ///   `GreenQueueError.shutDown` once the queue is shut down and empty, before or
     ///   during the wait; an error raised in the waiting greenlet (a kill, a scoped
     ///   timeout); `HubError.deadlock` if nothing can ever put; `HubError.wrongThread`.
-    public func get(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
+    @inlinable
+    public final func get(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
         try hub.checkThread()
         if let item = takeAvailable() { return item }
-        guard !isShutDown else { throw shutDownError(doing: "get") }
-        guard blocking else {
-            throw GreenQueueError(.empty, "\(label) is empty (\(summary)); nothing to get")
-        }
+        guard !isShutDown else { throw shutDownError(doing: .get) }
+        guard blocking else { throw nothingDoneError(.get, timeout: nil) }
         let handoff = Handoff()
-        let woken = try hub.waitUnlessTimedOut(for: "\(self.label) (get; \(self.summary))", timeout: timeout) { waiter in
+        let woken = try hub.waitUnlessTimedOut(on: self, detail: Action.get.rawValue, timeout: timeout) { waiter in
             getters.append(waiter, handoff)
         }
         // A put hands its item over before waking a getter; a shut down wakes it with an error.
-        guard woken, let item = handoff.item else {
-            throw GreenQueueError(.empty, "\(label) stayed empty for \(timeout ?? 0) s (\(summary)); nothing to get")
-        }
+        guard woken, let item = handoff.item else { throw nothingDoneError(.get, timeout: timeout) }
         return item
     }
 
     /// Removes and returns the next item if there is one now — `get_nowait()`.
     ///
     /// - Throws: `GreenQueueError.empty`, `GreenQueueError.shutDown`, `HubError.wrongThread`.
-    public func getNowait() throws -> Element {
+    @inlinable
+    public final func getNowait() throws -> Element {
         try get(blocking: false)
     }
 
     /// Takes a stored item (letting the longest-waiting putter in), or the item of a
     /// waiting putter when nothing is stored (a channel).
-    private func takeAvailable() -> Element? {
+    @inlinable final func takeAvailable() -> Element? {
         if storedCount > 0 {
             let item = takeStored()
             if let putter = putters.popWaiting() {
                 putter.waiter.wake()
                 store(putter.payload)
-                unfinishedTasks += 1
+                taskCount += 1
             }
             return item
         }
         guard let putter = putters.popWaiting() else { return nil }
         putter.waiter.wake()
-        unfinishedTasks += 1
+        taskCount += 1
         return putter.payload
     }
 
@@ -226,28 +267,24 @@ public class GreenQueue<Element>: CustomStringConvertible {
     ///   - blocking: Whether to wait for an item; `false` fails at once when empty.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Throws: What `get(blocking:timeout:)` throws.
-    public func peek(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
+    public final func peek(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
         try hub.checkThread()
         let deadline = WaitDeadline(timeout: timeout)
         while true {
             if let item = peekStored() { return item }
-            guard !isShutDown else { throw shutDownError(doing: "peek") }
-            guard blocking else {
-                throw GreenQueueError(.empty, "\(label) is empty (\(summary)); nothing to peek at")
-            }
-            let woken = try hub.waitUnlessTimedOut(for: "\(self.label) (peek; \(self.summary))", timeout: deadline.remaining) { waiter in
+            guard !isShutDown else { throw shutDownError(doing: .peek) }
+            guard blocking else { throw nothingDoneError(.peek, timeout: nil) }
+            let woken = try hub.waitUnlessTimedOut(on: self, detail: Action.peek.rawValue, timeout: deadline.remaining) { waiter in
                 peekers.append(waiter, ())
             }
-            guard woken else {
-                throw GreenQueueError(.empty, "\(label) stayed empty for \(timeout ?? 0) s (\(summary)); nothing to peek at")
-            }
+            guard woken else { throw nothingDoneError(.peek, timeout: timeout) }
         }
     }
 
     /// Returns the next item without removing it, if there is one now — `peek_nowait()`.
     ///
     /// - Throws: `GreenQueueError.empty`, `GreenQueueError.shutDown`, `HubError.wrongThread`.
-    public func peekNowait() throws -> Element {
+    public final func peekNowait() throws -> Element {
         try peek(blocking: false)
     }
 
@@ -258,15 +295,15 @@ public class GreenQueue<Element>: CustomStringConvertible {
     /// When every item put has been marked, `join` returns. Call on the hub's thread.
     /// - Throws: `GreenQueueError.taskDoneTooManyTimes` if called more times than items
     ///   were put; `HubError.wrongThread`.
-    public func taskDone() throws {
+    public final func taskDone() throws {
         try hub.checkThread()
-        guard unfinishedTasks > 0 else {
+        guard taskCount > 0 else {
             throw GreenQueueError(
                 .taskDoneTooManyTimes,
                 "taskDone() was called on \(label) more times than items were put; call it once per item taken")
         }
-        unfinishedTasks -= 1
-        if unfinishedTasks == 0 {
+        taskCount -= 1
+        if taskCount == 0 {
             joiners.wakeAll()
         }
     }
@@ -281,10 +318,10 @@ public class GreenQueue<Element>: CustomStringConvertible {
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if the tasks can never be finished; `HubError.wrongThread`.
     @discardableResult
-    public func join(timeout: Double? = nil) throws -> Bool {
+    public final func join(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
-        if unfinishedTasks == 0 { return true }
-        return try hub.waitUnlessTimedOut(for: "\(self.label) (join; \(self.summary))", timeout: timeout) { waiter in
+        if taskCount == 0 { return true }
+        return try hub.waitUnlessTimedOut(on: self, detail: Action.join.rawValue, timeout: timeout) { waiter in
             joiners.append(waiter, ())
         }
     }
@@ -299,24 +336,62 @@ public class GreenQueue<Element>: CustomStringConvertible {
     /// count as done for `join`, which returns once no task is left unfinished.
     /// Call on the hub's thread.
     /// - Throws: `HubError.wrongThread`.
-    public func shutDown(immediate: Bool = false) throws {
+    public final func shutDown(immediate: Bool = false) throws {
         try hub.checkThread()
         isShutDown = true
         if immediate {
             let dropped = removeAllStored()
-            unfinishedTasks = Swift.max(0, unfinishedTasks - dropped)
-            if unfinishedTasks == 0 {
+            taskCount = Swift.max(0, taskCount - dropped)
+            if taskCount == 0 {
                 joiners.wakeAll()
             }
         }
-        getters.wakeAll(throwing: shutDownError(doing: "get"))
-        putters.wakeAll(throwing: shutDownError(doing: "put"))
+        getters.wakeAll(throwing: shutDownError(doing: .get))
+        putters.wakeAll(throwing: shutDownError(doing: .put))
         // Peekers wait only while nothing is stored.
-        peekers.wakeAll(throwing: shutDownError(doing: "peek"))
+        peekers.wakeAll(throwing: shutDownError(doing: .peek))
     }
 
-    private func shutDownError(doing action: String) -> GreenQueueError {
-        GreenQueueError(.shutDown, "cannot \(action): \(label) is shut down\(action == "put" ? "" : " and empty")")
+    // MARK: Errors (out of line: the inlined paths stay small)
+
+    /// What a blocking call was doing, for its errors and its deadlock-report line.
+    @usableFromInline enum Action: UInt8 {
+        case put, get, peek, join
+
+        var name: String {
+            switch self {
+            case .put: "put"
+            case .get: "get"
+            case .peek: "peek"
+            case .join: "join"
+            }
+        }
+    }
+
+    @usableFromInline func shutDownError(doing action: Action) -> GreenQueueError {
+        GreenQueueError(.shutDown, "cannot \(action.name): \(label) is shut down\(action == .put ? "" : " and empty")")
+    }
+
+    /// The error of a put that found no room, or a get or peek that found no item, at
+    /// once (`timeout` is `nil`) or within `timeout` seconds.
+    @usableFromInline func nothingDoneError(_ action: Action, timeout: Double?) -> GreenQueueError {
+        switch (action, timeout) {
+        case (.put, nil):
+            GreenQueueError(.full, "\(label) is full (\(summary)); nothing was put")
+        case (.put, let seconds?):
+            GreenQueueError(.full, "\(label) stayed full for \(seconds) s (\(summary)); nothing was put")
+        case (_, nil):
+            GreenQueueError(.empty, "\(label) is empty (\(summary)); nothing to \(action == .peek ? "peek at" : action.name)")
+        case (_, let seconds?):
+            GreenQueueError(
+                .empty,
+                "\(label) stayed empty for \(seconds) s (\(summary)); nothing to \(action == .peek ? "peek at" : action.name)")
+        }
+    }
+
+    /// "GreenQueue 'jobs' (get; empty, 2 getters waiting)", for the deadlock report.
+    @usableFromInline package func describeWait(_ detail: UInt8) -> String {
+        "\(label) (\(Action(rawValue: detail)?.name ?? "wait"); \(summary))"
     }
 
     // MARK: Descriptions
@@ -339,8 +414,8 @@ public class GreenQueue<Element>: CustomStringConvertible {
         ] where count > 0 {
             parts.append("\(counted(count, noun)) waiting")
         }
-        if unfinishedTasks > 0, maxSize != 0 {
-            parts.append(counted(unfinishedTasks, "unfinished task"))
+        if taskCount > 0, maxSize != 0 {
+            parts.append(counted(taskCount, "unfinished task"))
         }
         if isShutDown {
             parts.append("shut down")
@@ -361,8 +436,13 @@ extension GreenQueue: Sequence {
     /// timeout, a deadlock report), iteration ends and the error is raised at the
     /// greenlet's next blocking call; call `get()` in a loop to handle it in place.
     public struct Iterator: IteratorProtocol {
-        let queue: GreenQueue<Element>
+        @usableFromInline let queue: GreenQueue<Element>
 
+        @usableFromInline init(queue: GreenQueue<Element>) {
+            self.queue = queue
+        }
+
+        @inlinable
         public mutating func next() -> Element? {
             do {
                 return try queue.get()
@@ -376,6 +456,7 @@ extension GreenQueue: Sequence {
     }
 
     /// An iterator that gets items until the queue is shut down and drained.
+    @inlinable
     public func makeIterator() -> Iterator {
         Iterator(queue: self)
     }

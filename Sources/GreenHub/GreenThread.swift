@@ -5,17 +5,17 @@ import Greenlets
 ///
 /// Use it only on the thread whose hub spawned it; from another thread, go through a
 /// ``HubRemote``.
-public class AnyGreenThread {
+public class AnyGreenThread: WaitDescribing {
     enum Phase {
         case pending, running, finished
     }
 
-    let hub: Hub
+    @usableFromInline let hub: Hub
     let greenlet: Greenlet
-    let record: GreenletRecord
+    @usableFromInline let record: GreenletRecord
     var phase = Phase.pending
     var didStart = false
-    var failure: (any Error)?
+    @usableFromInline var failure: (any Error)?
     var wasKilled = false
     /// The first greenlet to join, then any others.
     var joiner: Waiter?
@@ -30,30 +30,38 @@ public class AnyGreenThread {
     /// The name given at spawn, or `GreenThread-N`.
     public var name: String { givenName ?? "GreenThread-\(number)" }
 
-    init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?, body: @escaping (AnyGreenThread) throws -> Void) {
+    @usableFromInline
+    init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?) {
         self.hub = hub
         hub.nameSequence += 1
         number = hub.nameSequence
         givenName = name
-        let box = GreenThreadBox()
         // Its parent is the hub: a finished green thread hands control back to the hub.
+        // The body captures nothing, so it costs no allocation: the green thread comes
+        // from the greenlet's record.
         greenlet = try! Greenlet(parent: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
-            guard let thread = box.thread else { return nil }
-            box.thread = nil
-            thread.run(body)
+            let record = unsafeDowncast(Greenlet.currentAttachment!, to: GreenletRecord.self)
+            guard let thread = record.spawned else { return nil }
+            record.spawned = nil
+            thread.run()
             thread.handOffToNextReady()
             return nil
         }
         record = GreenletRecord(greenlet: greenlet, name: name, number: number)
         greenlet.attachment = record
-        box.thread = self
+        record.spawned = self
     }
 
-    private func run(_ body: (AnyGreenThread) throws -> Void) {
+    /// Runs the body and keeps its result; `GreenThread` provides it.
+    func runBody() throws {
+        preconditionFailure("AnyGreenThread has no body of its own; spawn a GreenThread")
+    }
+
+    private func run() {
         phase = .running
         didStart = true
         do {
-            try body(self)
+            try runBody()
         } catch is GreenletExit {
             wasKilled = true
         } catch {
@@ -124,7 +132,7 @@ public class AnyGreenThread {
         try hub.checkThread()
         if phase == .finished { return true }
         do {
-            try hub.wait(for: "green thread '\(self.name)' to finish (join)", timeout: timeout) { waiter in
+            try hub.wait(on: self, detail: 0, timeout: timeout) { waiter in
                 if joiner == nil || joiner?.isWaiting == false {
                     joiner = waiter
                 } else {
@@ -163,6 +171,7 @@ public class AnyGreenThread {
                 failure = error
             }
             record.isScheduled = false
+            record.spawned = nil
             hub.scheduling.pointee.ready.removeAll { $0 === record }
             finish()
             return true
@@ -173,6 +182,11 @@ public class AnyGreenThread {
             hub.interrupt(record, with: error)
             return wait ? try join(timeout: timeout) : false
         }
+    }
+
+    /// "green thread 'fetch' to finish (join)", for the deadlock report.
+    @usableFromInline package func describeWait(_ detail: UInt8) -> String {
+        "green thread '\(name)' to finish (join)"
     }
 
     // MARK: Links
@@ -216,22 +230,30 @@ public class AnyGreenThread {
 /// print(try answer.get())   // 42
 /// ```
 public final class GreenThread<Value>: AnyGreenThread {
-    private var result: Value?
+    @usableFromInline var result: Value?
+    private var body: (() throws -> Value)?
 
+    @usableFromInline
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?, body: @escaping () throws -> Value) {
-        super.init(hub: hub, name: name, stackMode: stackMode) { thread in
-            unsafeDowncast(thread, to: GreenThread<Value>.self).result = try body()
-        }
+        self.body = body
+        super.init(hub: hub, name: name, stackMode: stackMode)
+    }
+
+    override func runBody() throws {
+        guard let body else { return }
+        self.body = nil
+        result = try body()
     }
 
     /// What the body returned, once it has (`nil` before, or after an error or a kill) —
     /// `value`.
-    public var value: Value? { result }
+    @inlinable public var value: Value? { result }
 
     /// Waits for the body's result — `get(block=True, timeout)`.
     ///
     /// - Throws: The error the body threw; `GreenletExit` if it was killed;
     ///   `GreenTimeoutError` if `timeout` runs out first.
+    @inlinable
     public func get(timeout: Double? = nil) throws -> Value {
         if !(try join(timeout: timeout)) {
             throw GreenTimeoutError(seconds: timeout ?? 0)
@@ -240,9 +262,4 @@ public final class GreenThread<Value>: AnyGreenThread {
         guard let result else { throw GreenletExit() }
         return result
     }
-}
-
-/// Hands the green thread to its own greenlet's first run.
-private final class GreenThreadBox {
-    var thread: AnyGreenThread?
 }

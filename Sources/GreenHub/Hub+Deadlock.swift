@@ -7,9 +7,12 @@ extension Hub {
         waiter.next = waitingHead
         waitingHead?.previous = waiter
         waitingHead = waiter
+        waiter.isLinked = true
     }
 
     func unlinkWaiting(_ waiter: Waiter) {
+        guard waiter.isLinked else { return }
+        waiter.isLinked = false
         if waitingHead === waiter {
             waitingHead = waiter.next
         }
@@ -31,7 +34,7 @@ extension Hub {
         var lines: [String] = []
         var waiter = waitingHead
         while let current = waiter {
-            lines.append("  - greenlet '\(current.record.name)' waits on \(current.what())")
+            lines.append("  - greenlet '\(current.record.name)' waits on \(current.what)")
             waiter = current.next
         }
         return HubError(

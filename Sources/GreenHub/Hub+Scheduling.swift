@@ -4,6 +4,7 @@ import NIOCore
 extension Hub {
     /// Puts a greenlet in the ready queue; it runs when the running greenlet next blocks,
     /// or when the hub next drains the queue, whichever comes first.
+    @usableFromInline
     func schedule(_ record: GreenletRecord) {
         guard !record.isScheduled else { return }
         record.isScheduled = true
@@ -90,7 +91,25 @@ extension Hub {
     ) throws {
         let me = runningRecord
         try checkCanBlock(me)
-        let waiter = Waiter(hub: self, record: me, what: what)
+        try wait(Waiter(hub: self, record: me, what: what), timeout: timeout, register)
+    }
+
+    /// `wait(for:timeout:_:)` on a primitive that describes the wait itself when a
+    /// deadlock report needs it; `detail` tells it which wait (a get, a put).
+    @usableFromInline
+    package func wait(
+        on subject: any WaitDescribing,
+        detail: UInt8,
+        timeout: Double?,
+        _ register: (Waiter) -> Void
+    ) throws {
+        let me = runningRecord
+        try checkCanBlock(me)
+        try wait(Waiter(hub: self, record: me, subject: subject, detail: detail), timeout: timeout, register)
+    }
+
+    private func wait(_ waiter: Waiter, timeout: Double?, _ register: (Waiter) -> Void) throws {
+        let me = waiter.record
         if let timeout {
             waiter.timer = scheduleTimer(after: timeout) { [unowned waiter] in
                 waiter.wake(throwing: GreenTimeoutError(seconds: timeout))

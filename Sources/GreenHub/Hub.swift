@@ -48,7 +48,7 @@ public final class Hub {
     /// `HubRemote`s alive: other threads that may submit work at any time.
     var remoteCount = 0
     /// The waits in progress, newest first (for the deadlock report).
-    var waitingHead: Waiter?
+    @exclusivity(unchecked) unowned(unsafe) var waitingHead: Waiter?
     var scopeSequence: UInt64 = 0
     var nameSequence = 0
     var monitor: BlockingMonitor?
@@ -72,7 +72,7 @@ public final class Hub {
         hubGreenlet = greenlet
         hubRecord = GreenletRecord(greenlet: greenlet, name: "hub")
         greenlet.attachment = hubRecord
-        threadToken = Hub.threadToken()
+        threadToken = Greenlet.threadIdentity!
         monitor = BlockingMonitor.fromEnvironment()
         bootstrap.creator = Greenlet.current
         try? greenlet.switchHandingNothing()
@@ -101,16 +101,13 @@ public final class Hub {
     }
 
     /// Throws `HubError.wrongThread` unless called on this hub's thread.
+    @usableFromInline
     func checkThread() throws {
-        guard Hub.threadToken() == threadToken else {
+        guard Greenlet.threadIdentity == threadToken else {
             throw HubError(
                 .wrongThread,
                 "this hub belongs to another thread; submit the work to it through a HubRemote")
         }
-    }
-
-    static func threadToken() -> UnsafeMutableRawPointer {
-        Unmanaged.passUnretained(Greenlet.main).toOpaque()
     }
 }
 

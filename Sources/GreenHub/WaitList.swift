@@ -8,14 +8,18 @@ import DequeModule
 /// skipped when it comes up; the list also sweeps such waiters out when it grows, so a
 /// primitive polled with short timeouts does not grow without bound. Use it on the hub's
 /// thread only.
+@usableFromInline
 struct WaitList<Payload> {
-    private var entries = Deque<(waiter: Waiter, payload: Payload)>()
-    private var sweepThreshold = WaitList.minimumSweepThreshold
-    private static var minimumSweepThreshold: Int { 64 }
+    @usableFromInline var entries = Deque<(waiter: Waiter, payload: Payload)>()
+    @usableFromInline var sweepThreshold = WaitList.minimumSweepThreshold
+    @usableFromInline static var minimumSweepThreshold: Int { 64 }
+
+    @usableFromInline init() {}
 
     /// Adds a greenlet at the end of the line.
     ///
     /// - Complexity: Amortized O(1).
+    @inlinable
     mutating func append(_ waiter: Waiter, _ payload: Payload) {
         if entries.count >= sweepThreshold {
             entries.removeAll { !$0.waiter.isWaiting }
@@ -26,6 +30,7 @@ struct WaitList<Payload> {
 
     /// Removes and returns the longest-waiting entry whose greenlet still waits. Its
     /// `wake(throwing:)` returns `true` until control leaves the caller.
+    @inlinable
     mutating func popWaiting() -> (waiter: Waiter, payload: Payload)? {
         while let entry = entries.popFirst() {
             if entry.waiter.isWaiting { return entry }
@@ -65,8 +70,24 @@ extension Hub {
         timeout: Double?,
         _ register: (Waiter) -> Void
     ) throws -> Bool {
+        try untilTimedOut(timeout) { try wait(for: what(), timeout: timeout, register) }
+    }
+
+    /// `waitUnlessTimedOut(for:timeout:_:)` on a primitive that describes the wait itself.
+    @usableFromInline
+    func waitUnlessTimedOut(
+        on subject: any WaitDescribing,
+        detail: UInt8,
+        timeout: Double?,
+        _ register: (Waiter) -> Void
+    ) throws -> Bool {
+        try untilTimedOut(timeout) { try wait(on: subject, detail: detail, timeout: timeout, register) }
+    }
+
+    /// Runs `wait`; `false` if it ended because its own `timeout` ran out.
+    private func untilTimedOut(_ timeout: Double?, _ wait: () throws -> Void) throws -> Bool {
         do {
-            try wait(for: what(), timeout: timeout, register)
+            try wait()
             return true
         } catch let expiry as GreenTimeoutError where expiry.scope == 0 && timeout != nil {
             return false
@@ -75,6 +96,7 @@ extension Hub {
 
     /// Makes `error` the running greenlet's pending interruption, raised at its next
     /// wait: for an iterator that cannot throw and must not lose a kill.
+    @usableFromInline
     func raiseAtNextWait(_ error: any Error) {
         let me = runningRecord
         if me.pendingInterrupt == nil {

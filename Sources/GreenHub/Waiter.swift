@@ -6,22 +6,49 @@
 /// hub's ready queue. A waiter whose wait ended otherwise (a timeout, a kill) is no longer
 /// `isWaiting`, and waking it does nothing, so a primitive may leave it in its list and skip
 /// it later.
+@usableFromInline
 package final class Waiter {
-    unowned let hub: Hub
+    /// Its hub, which outlives every wait on it (a hub lives as long as its thread).
+    unowned(unsafe) let hub: Hub
     let record: GreenletRecord
-    let what: () -> String
-    var timer: HubTimer?
-    /// Neighbours in the hub's list of waits in progress (for the deadlock report).
-    var previous: Waiter?
-    var next: Waiter?
+    /// What the greenlet waits on, described only if a deadlock report needs it: by a
+    /// closure, or by the primitive itself (which costs no allocation per wait).
+    private let describe: (() -> String)?
+    private let subject: (any WaitDescribing)?
+    private let detail: UInt8
+    @exclusivity(unchecked) var timer: HubTimer?
+    /// Neighbours in the hub's list of waits in progress (for the deadlock report). Not
+    /// retained: a waiter leaves the list when its wait ends, and before it goes away.
+    @exclusivity(unchecked) unowned(unsafe) var previous: Waiter?
+    @exclusivity(unchecked) unowned(unsafe) var next: Waiter?
+    @exclusivity(unchecked) var isLinked = false
 
     /// Whether the greenlet still waits here.
-    package private(set) var isWaiting = true
+    @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = true
 
     init(hub: Hub, record: GreenletRecord, what: @escaping () -> String) {
         self.hub = hub
         self.record = record
-        self.what = what
+        describe = what
+        subject = nil
+        detail = 0
+    }
+
+    init(hub: Hub, record: GreenletRecord, subject: any WaitDescribing, detail: UInt8) {
+        self.hub = hub
+        self.record = record
+        describe = nil
+        self.subject = subject
+        self.detail = detail
+    }
+
+    /// What the greenlet waits on, for the deadlock report.
+    var what: String {
+        describe?() ?? subject?.describeWait(detail) ?? "something"
+    }
+
+    deinit {
+        hub.unlinkWaiting(self)
     }
 
     /// Ends the wait with no resumption (used when the greenlet was resumed otherwise).
@@ -37,7 +64,7 @@ package final class Waiter {
     ///
     /// Call it on the hub's thread. Returns `false`, doing nothing, if the wait already
     /// ended.
-    @discardableResult
+    @usableFromInline @discardableResult
     package func wake(throwing error: (any Error)? = nil) -> Bool {
         guard isWaiting else { return false }
         isWaiting = false
@@ -53,4 +80,12 @@ package final class Waiter {
         hub.schedule(record)
         return true
     }
+}
+
+/// A primitive that describes a wait on it when a deadlock report asks (a queue: "get;
+/// empty, 2 getters waiting"), so that waiting on it allocates no description closure.
+@usableFromInline
+package protocol WaitDescribing: AnyObject {
+    /// The report line for a wait of kind `detail` (the primitive's own code).
+    func describeWait(_ detail: UInt8) -> String
 }

@@ -153,6 +153,12 @@ public final class Greenlet {
         set { GreenletThread.current.currentCore.attachment = newValue }
     }
 
+    /// Identifies the calling thread's greenlet runtime, or `nil` if the thread has not
+    /// used greenlets yet: a cheap "am I on that thread?" test for a higher layer.
+    package static var threadIdentity: UnsafeMutableRawPointer? {
+        weave_thread_state_get()
+    }
+
     /// A per-thread slot for a higher layer (the thread's hub), released with the thread.
     package static var threadAttachment: AnyObject? {
         get { GreenletThread.current.attachment }
