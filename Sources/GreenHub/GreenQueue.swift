@@ -47,17 +47,17 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
         @usableFromInline init() {}
     }
 
-    @usableFromInline @exclusivity(unchecked) var buffer = Deque<Element>()
-    @usableFromInline @exclusivity(unchecked) var getters = WaitList<Handoff>()
-    @usableFromInline @exclusivity(unchecked) var putters = WaitList<Element>()
+    @usableFromInline @exclusivity(unchecked) final var buffer = Deque<Element>()
+    @usableFromInline @exclusivity(unchecked) final var getters = WaitList<Handoff>()
+    @usableFromInline @exclusivity(unchecked) final var putters = WaitList<Element>()
     private var peekers = WaitList<Void>()
     private var joiners = WaitList<Void>()
-    @usableFromInline @exclusivity(unchecked) var taskCount = 0
+    @usableFromInline @exclusivity(unchecked) final var taskCount = 0
 
     /// Items put and not yet marked done with `taskDone()` — `unfinished_tasks`.
-    public var unfinishedTasks: Int { taskCount }
+    public final var unfinishedTasks: Int { taskCount }
     /// Whether `shutDown(immediate:)` was called — `is_shutdown`.
-    @exclusivity(unchecked) public private(set) var isShutDown = false
+    @exclusivity(unchecked) public private(set) final var isShutDown = false
 
     /// Creates a queue on the calling thread's hub — `Queue(maxsize)`.
     ///
@@ -135,10 +135,10 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
 
     /// How many items it holds — `qsize()`. Items handed straight to a waiting getter
     /// are not counted. Read it on the hub's thread.
-    public var count: Int { storedCount }
+    public final var count: Int { storedCount }
 
     /// Whether it holds no item — `empty()`. Read it on the hub's thread.
-    public var isEmpty: Bool { storedCount == 0 }
+    public final var isEmpty: Bool { storedCount == 0 }
 
     /// Whether a `put` would block now (or fail, without blocking) — `full()`. Read it
     /// on the hub's thread.
@@ -196,7 +196,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     }
 
     /// Lets the greenlets waiting in `peek` look again.
-    @usableFromInline func wakePeekers() {
+    @usableFromInline final func wakePeekers() {
         peekers.wakeAll()
     }
 
@@ -368,13 +368,13 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
         }
     }
 
-    @usableFromInline func shutDownError(doing action: Action) -> GreenQueueError {
+    @usableFromInline final func shutDownError(doing action: Action) -> GreenQueueError {
         GreenQueueError(.shutDown, "cannot \(action.name): \(label) is shut down\(action == .put ? "" : " and empty")")
     }
 
     /// The error of a put that found no room, or a get or peek that found no item, at
     /// once (`timeout` is `nil`) or within `timeout` seconds.
-    @usableFromInline func nothingDoneError(_ action: Action, timeout: Double?) -> GreenQueueError {
+    @usableFromInline final func nothingDoneError(_ action: Action, timeout: Double?) -> GreenQueueError {
         switch (action, timeout) {
         case (.put, nil):
             GreenQueueError(.full, "\(label) is full (\(summary)); nothing was put")
@@ -390,7 +390,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     }
 
     /// "GreenQueue 'jobs' (get; empty, 2 getters waiting)", for the deadlock report.
-    @usableFromInline package func describeWait(_ detail: UInt8) -> String {
+    @usableFromInline package final func describeWait(_ detail: UInt8) -> String {
         "\(label) (\(Action(rawValue: detail)?.name ?? "wait"); \(summary))"
     }
 

