@@ -63,10 +63,10 @@ public enum Green {
         }
         let me = hub.runningRecord
         try hub.checkCanBlock(me)
-        let waiter = Waiter(hub: hub, record: me, what: { "sleep(\(seconds))" })
-        waiter.timer = hub.scheduleTimer(after: seconds) { [unowned waiter] in
-            waiter.wake()
-        }
+        // A sleeper never shows in a deadlock report (its timer can still wake it), so
+        // its wait needs no description of its own.
+        let waiter = Waiter(hub: hub, record: me, what: nil)
+        waiter.timer = hub.scheduleTimer(after: seconds, .wake(waiter))
         me.waiter = waiter
         hub.linkWaiting(waiter)
         do {

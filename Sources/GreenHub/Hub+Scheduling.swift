@@ -111,9 +111,7 @@ extension Hub {
     private func wait(_ waiter: Waiter, timeout: Double?, _ register: (Waiter) -> Void) throws {
         let me = waiter.record
         if let timeout {
-            waiter.timer = scheduleTimer(after: timeout) { [unowned waiter] in
-                waiter.wake(throwing: GreenTimeoutError(seconds: timeout))
-            }
+            waiter.timer = scheduleTimer(after: timeout, .expire(waiter, seconds: timeout))
         }
         me.waiter = waiter
         linkWaiting(waiter)

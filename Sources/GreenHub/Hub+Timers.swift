@@ -4,12 +4,42 @@ import NIOCore
 /// A deadline and what to do then. Cancelled timers stay in the heap, marked, and are
 /// skipped when they come up.
 final class HubTimer {
-    let deadline: UInt64
-    var action: (() -> Void)?
+    /// What a timer does when it fires. Waking a waiter, the common case (every sleep and
+    /// every wait with a timeout), needs no closure and so no allocation of its own.
+    enum Action {
+        /// Fired or cancelled.
+        case none
+        case run(() -> Void)
+        /// Ends the wait normally (a sleep).
+        case wake(Waiter)
+        /// Ends the wait with a `GreenTimeoutError` for `seconds`.
+        case expire(Waiter, seconds: Double)
+    }
 
-    init(deadline: UInt64, action: @escaping () -> Void) {
+    let deadline: UInt64
+    @exclusivity(unchecked) var action: Action
+
+    init(deadline: UInt64, action: Action) {
         self.deadline = deadline
         self.action = action
+    }
+
+    /// Whether it has neither fired nor been cancelled.
+    var isPending: Bool {
+        if case .none = action { return false }
+        return true
+    }
+
+    /// Takes the action out, leaving the timer spent, and performs it.
+    func fire() {
+        let action = self.action
+        self.action = .none
+        switch action {
+        case .none: break
+        case .run(let body): body()
+        case .wake(let waiter): waiter.wake()
+        case .expire(let waiter, let seconds): waiter.wake(throwing: GreenTimeoutError(seconds: seconds))
+        }
     }
 
     /// A heap entry: ordered by deadline, then by creation.
@@ -48,6 +78,11 @@ extension Hub {
     /// Runs `action` on the hub after `seconds`; cancel with `cancelTimer(_:)`.
     @discardableResult
     func scheduleTimer(after seconds: Double, _ action: @escaping () -> Void) -> HubTimer {
+        scheduleTimer(after: seconds, .run(action))
+    }
+
+    /// Performs `action` on the hub after `seconds`; cancel with `cancelTimer(_:)`.
+    func scheduleTimer(after seconds: Double, _ action: HubTimer.Action) -> HubTimer {
         let delay = seconds <= 0 ? 0 : UInt64(min(seconds, 1e9) * 1e9)
         let timer = HubTimer(deadline: Hub.now() &+ delay, action: action)
         timerSequence &+= 1
@@ -61,8 +96,8 @@ extension Hub {
 
     /// Stops `timer` from firing; does nothing if it fired or was cancelled already.
     func cancelTimer(_ timer: HubTimer) {
-        guard timer.action != nil else { return }
-        timer.action = nil
+        guard timer.isPending else { return }
+        timer.action = .none
         activeTimers -= 1
     }
 
@@ -72,13 +107,12 @@ extension Hub {
         let now = Hub.now()
         while let first = timers.min, first.deadline <= now {
             let slot = timers.removeMin()
-            if let action = slot.timer.action {
-                slot.timer.action = nil
+            if slot.timer.isPending {
                 activeTimers -= 1
-                action()
+                slot.timer.fire()
             }
         }
-        while let first = timers.min, first.timer.action == nil {
+        while let first = timers.min, !first.timer.isPending {
             timers.removeMin()
         }
         if let first = timers.min, first.deadline < armedDeadline {

@@ -26,7 +26,7 @@ package final class Waiter {
     /// Whether the greenlet still waits here.
     @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = true
 
-    init(hub: Hub, record: GreenletRecord, what: @escaping () -> String) {
+    init(hub: Hub, record: GreenletRecord, what: (() -> String)?) {
         self.hub = hub
         self.record = record
         describe = what
@@ -44,7 +44,7 @@ package final class Waiter {
 
     /// What the greenlet waits on, for the deadlock report.
     var what: String {
-        describe?() ?? subject?.describeWait(detail) ?? "something"
+        describe?() ?? subject?.describeWait(detail) ?? "a timer"
     }
 
     deinit {
