@@ -32,10 +32,12 @@ final class GreenletThread {
     }
 
     let hot: UnsafeMutablePointer<Hot>
-    private(set) var mainCore: GreenletCore!
-    private(set) var mainHandle: Greenlet!
+    // The fields marked `@exclusivity(unchecked)` belong to the owning thread and no
+    // access to them spans a switch: they skip the runtime's dynamic checks.
+    @exclusivity(unchecked) private(set) var mainCore: GreenletCore!
+    @exclusivity(unchecked) private(set) var mainHandle: Greenlet!
     /// What a higher layer keeps per thread (the hub).
-    var attachment: AnyObject?
+    @exclusivity(unchecked) var attachment: AnyObject?
     var tracer: ((GreenletTraceEvent) -> Void)? {
         didSet { hot.pointee.isTracing = tracer != nil }
     }
@@ -47,12 +49,12 @@ final class GreenletThread {
         set { hot.pointee.stackPoolCount = newValue }
     }
     /// Stacks mapped many at a time, and the slab stacks whose pages were given back.
-    private var slabs: [UnsafeMutablePointer<weave_stack_slab>] = []
-    private var releasedStacks: [weave_stack] = []
+    @exclusivity(unchecked) private var slabs: [UnsafeMutablePointer<weave_stack_slab>] = []
+    @exclusivity(unchecked) private var releasedStacks: [weave_stack] = []
     /// Slab stacks handed out and not given back: a thread that exits with greenlets still
     /// suspended keeps its slabs mapped for them.
-    private var slabStacksInUse = 0
-    private var shared: UnsafeMutablePointer<weave_shared_stack>?
+    @exclusivity(unchecked) private var slabStacksInUse = 0
+    @exclusivity(unchecked) private var shared: UnsafeMutablePointer<weave_shared_stack>?
     private var pendingKills: [GreenletCore] = []
     private let pendingKillsLock: UnsafeMutablePointer<pthread_mutex_t>
 
