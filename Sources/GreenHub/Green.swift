@@ -65,16 +65,12 @@ public enum Green {
         try hub.checkCanBlock(me)
         // A sleeper never shows in a deadlock report (its timer can still wake it), so
         // its wait needs no description of its own.
-        let waiter = Waiter(hub: hub, record: me, what: nil)
+        var waiter = hub.makeWaiter(record: me)
+        defer { hub.recycle(&waiter) }
         waiter.timer = hub.scheduleTimer(after: seconds, .wake(waiter))
         me.waiter = waiter
         hub.linkWaiting(waiter)
-        do {
-            try hub.park(me)
-        } catch {
-            if waiter.isWaiting { waiter.abandon() }
-            throw error
-        }
+        try hub.park(waiter)
     }
 
     // MARK: Joining and killing

@@ -91,7 +91,7 @@ extension Hub {
     ) throws {
         let me = runningRecord
         try checkCanBlock(me)
-        try wait(Waiter(hub: self, record: me, what: what), timeout: timeout, register)
+        try wait(makeWaiter(record: me, what: what), timeout: timeout, register)
     }
 
     /// `wait(for:timeout:_:)` on a primitive that describes the wait itself when a
@@ -105,10 +105,14 @@ extension Hub {
     ) throws {
         let me = runningRecord
         try checkCanBlock(me)
-        try wait(Waiter(hub: self, record: me, subject: subject, detail: detail), timeout: timeout, register)
+        try wait(makeWaiter(record: me, subject: subject, detail: detail), timeout: timeout, register)
     }
 
-    private func wait(_ waiter: Waiter, timeout: Double?, _ register: (Waiter) -> Void) throws {
+    /// Parks the waiter's greenlet until its wait ends; the waiter goes back to the spares
+    /// if nothing else kept it.
+    private func wait(_ fresh: consuming Waiter, timeout: Double?, _ register: (Waiter) -> Void) throws {
+        var waiter = consume fresh
+        defer { recycle(&waiter) }
         let me = waiter.record
         if let timeout {
             waiter.timer = scheduleTimer(after: timeout, .expire(waiter, seconds: timeout))
@@ -116,15 +120,41 @@ extension Hub {
         me.waiter = waiter
         linkWaiting(waiter)
         register(waiter)
+        try park(waiter)
+    }
+
+    /// Parks `waiter`'s greenlet; a wait resumed by something else (a kill, a scoped
+    /// timeout) is over, and leaves its waiter spent.
+    func park(_ waiter: Waiter) throws {
         do {
-            try park(me)
+            try park(waiter.record)
         } catch {
-            if waiter.isWaiting {
-                // Resumed by something else (a kill, a scoped timeout): the wait is over.
-                waiter.abandon()
-            }
+            if waiter.isWaiting { waiter.abandon() }
             throw error
         }
+    }
+
+    /// A waiter for `record`'s next wait: a spare one when there is one.
+    func makeWaiter(
+        record: GreenletRecord, what: (() -> String)? = nil, subject: (any WaitDescribing)? = nil, detail: UInt8 = 0
+    ) -> Waiter {
+        if let spare = spareWaiters.popLast() {
+            spare.reuse(record: record, what: what, subject: subject, detail: detail)
+            return spare
+        }
+        if let subject {
+            return Waiter(hub: self, record: record, subject: subject, detail: detail)
+        }
+        return Waiter(hub: self, record: record, what: what)
+    }
+
+    /// Keeps a waiter whose wait is over for the next wait, unless something (a primitive's
+    /// list, a timed-out join) still refers to it.
+    func recycle(_ waiter: inout Waiter) {
+        guard !waiter.isWaiting, spareWaiters.count < Hub.spareWaiterLimit,
+            isKnownUniquelyReferenced(&waiter)
+        else { return }
+        spareWaiters.append(waiter)
     }
 
     /// Throws the interruption pending for `me`, or refuses a wait in the hub itself.

@@ -54,6 +54,9 @@ public final class Hub {
     @exclusivity(unchecked) var scopeSequence: UInt64 = 0
     @exclusivity(unchecked) var nameSequence = 0
     @exclusivity(unchecked) var monitor: BlockingMonitor?
+    /// Waiters whose waits are over and that nothing refers to, kept for the next waits.
+    @exclusivity(unchecked) var spareWaiters: [Waiter] = []
+    static let spareWaiterLimit = 64
 
     private init() {
         scheduling = .allocate(capacity: 1)

@@ -10,12 +10,12 @@
 package final class Waiter {
     /// Its hub, which outlives every wait on it (a hub lives as long as its thread).
     unowned(unsafe) let hub: Hub
-    let record: GreenletRecord
+    private(set) var record: GreenletRecord
     /// What the greenlet waits on, described only if a deadlock report needs it: by a
     /// closure, or by the primitive itself (which costs no allocation per wait).
-    private let describe: (() -> String)?
-    private let subject: (any WaitDescribing)?
-    private let detail: UInt8
+    private var describe: (() -> String)?
+    private var subject: (any WaitDescribing)?
+    private var detail: UInt8
     @exclusivity(unchecked) var timer: HubTimer?
     /// Neighbours in the hub's list of waits in progress (for the deadlock report). Not
     /// retained: a waiter leaves the list when its wait ends, and before it goes away.
@@ -40,6 +40,15 @@ package final class Waiter {
         describe = nil
         self.subject = subject
         self.detail = detail
+    }
+
+    /// Readies a spare waiter, whose last wait ended, for a new one.
+    func reuse(record: GreenletRecord, what: (() -> String)?, subject: (any WaitDescribing)?, detail: UInt8) {
+        self.record = record
+        describe = what
+        self.subject = subject
+        self.detail = detail
+        isWaiting = true
     }
 
     /// What the greenlet waits on, for the deadlock report.

@@ -92,6 +92,23 @@ final class GreenQueueTests: XCTestCase {
         XCTAssertTrue(queue.isEmpty)
     }
 
+    func testAGetAfterATimedOutGetReceivesTheNextItem() throws {
+        // Each timed-out get leaves a spent entry in the queue's list of getters; the
+        // next wait of the same greenlet must not be confused with it, however waits are
+        // reused underneath.
+        let queue = GreenQueue<Int>()
+        for round in 1...5 {
+            assertQueueError(.empty) { _ = try queue.get(timeout: 0.001) }
+            let putter = Green.spawn {
+                try Green.sleep(0.001)
+                try queue.put(round)
+            }
+            XCTAssertEqual(try queue.get(), round)
+            try putter.join()
+        }
+        XCTAssertTrue(queue.isEmpty)
+    }
+
     // MARK: Kills
 
     func testAKilledGetterDoesNotEatAnItem() throws {
