@@ -49,6 +49,8 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
 
     @usableFromInline @exclusivity(unchecked) final var buffer = Deque<Element>()
     @usableFromInline @exclusivity(unchecked) final var getters = WaitList<Handoff>()
+    /// A handoff whose get is over and that nothing refers to, for the next blocking get.
+    @usableFromInline @exclusivity(unchecked) final var spareHandoff: Handoff?
     @usableFromInline @exclusivity(unchecked) final var putters = WaitList<Element>()
     private var peekers = WaitList<Void>()
     private var joiners = WaitList<Void>()
@@ -220,12 +222,15 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
         if let item = takeAvailable() { return item }
         guard !isShutDown else { throw shutDownError(doing: .get) }
         guard blocking else { throw nothingDoneError(.get, timeout: nil) }
-        let handoff = Handoff()
+        var handoff = spareHandoff.take() ?? Handoff()
         let woken = try hub.waitUnlessTimedOut(on: self, detail: Action.get.rawValue, timeout: timeout) { waiter in
             getters.append(waiter, handoff)
         }
         // A put hands its item over before waking a getter; a shut down wakes it with an error.
-        guard woken, let item = handoff.item else { throw nothingDoneError(.get, timeout: timeout) }
+        guard woken, let item = handoff.item.take() else { throw nothingDoneError(.get, timeout: timeout) }
+        if isKnownUniquelyReferenced(&handoff) {
+            spareHandoff = handoff
+        }
         return item
     }
 
