@@ -5,6 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define WEAVE_HAS_SINGLE_THREADED_FLAG 1
+#include <sys/single_threaded.h>
+#endif
+
 #if defined(__linux__)
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -99,6 +104,15 @@ int weave_process_exit_code_from_status(int status) {
 
 int weave_process_status_is_terminal(int status) {
     return WIFEXITED(status) || WIFSIGNALED(status);
+}
+
+int weave_process_never_threaded(void) {
+#if defined(WEAVE_HAS_SINGLE_THREADED_FLAG)
+    // glibc clears the flag when the process creates its first thread.
+    return __libc_single_threaded != 0;
+#else
+    return 0;
+#endif
 }
 
 void weave_process_close_descriptors_except(int kept) {

@@ -49,7 +49,7 @@ public enum Multiprocessing {
 
     static func warnIfMultithreaded() {
         guard forkWarningEnabled.load(ordering: .relaxed), !forkWarningPrinted.load(ordering: .relaxed),
-            let threads = Syscalls.threadCount(), threads > 1
+            !Syscalls.neverStartedThreads(), let threads = Syscalls.threadCount(), threads > 1
         else { return }
         if forkWarningPrinted.exchange(true, ordering: .relaxed) { return }
         Syscalls.writeToStandardError(

@@ -102,6 +102,13 @@ enum Syscalls {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// Whether this process has never started a second thread (glibc's
+    /// `__libc_single_threaded`); false when the C library does not say. It is a load, not
+    /// a system call, so the common single-threaded fork skips counting threads.
+    static func neverStartedThreads() -> Bool {
+        weave_process_never_threaded() != 0
+    }
+
     /// The number of threads in this process, counted in `/proc/self/task` (`opendir`,
     /// `readdir`); nil where the system does not say.
     static func threadCount() -> Int? {

@@ -36,6 +36,11 @@ int weave_process_exit_code_from_status(int status);
 /// Whether a `waitpid` status says the process ended (exited or was killed by a signal).
 int weave_process_status_is_terminal(int status);
 
+/// Whether this process has never created a thread of its own (glibc's
+/// `__libc_single_threaded`): 1 when that is certain, 0 when it did or the C library does
+/// not say.
+int weave_process_never_threaded(void);
+
 /// Closes every descriptor from 3 up except `kept` (Linux `close_range`, a loop elsewhere).
 void weave_process_close_descriptors_except(int kept);
 
