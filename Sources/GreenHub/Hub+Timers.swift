@@ -102,15 +102,27 @@ extension Hub {
     }
 
     /// Runs the actions of every timer that is due, then re-arms for the next one.
+    ///
+    /// The greenlets they wake run first, in deadline order, ahead of the greenlets that
+    /// were ready already (a burst of spawns, say), as a libev timer switches to its
+    /// greenlet at once in gevent: a sleep is late by one batch at most, not by the
+    /// whole ready queue.
     func fireDueTimers() {
         guard !timers.isEmpty else { return }
         let now = Hub.now()
+        let readyBefore = scheduling.pointee.ready.count
         while let first = timers.min, first.deadline <= now {
             let slot = timers.removeMin()
             if slot.timer.isPending {
                 activeTimers -= 1
                 slot.timer.fire()
             }
+        }
+        let woken = scheduling.pointee.ready.count - readyBefore
+        if woken > 0, readyBefore > 0 {
+            let wokenRecords = scheduling.pointee.ready.suffix(woken)
+            scheduling.pointee.ready.removeLast(woken)
+            scheduling.pointee.ready.prepend(contentsOf: wokenRecords)
         }
         while let first = timers.min, !first.timer.isPending {
             timers.removeMin()

@@ -1,3 +1,4 @@
+import Dispatch
 import GreenHub
 import Greenlets
 import XCTest
@@ -10,6 +11,23 @@ final class SleepAndTimeoutTests: XCTestCase {
         }
         try Green.joinAll(threads)
         XCTAssertEqual(order, [1, 2, 3, 4, 5])
+    }
+
+    func testAWokenSleeperRunsAheadOfABurstOfSpawns() throws {
+        var log: [String] = []
+        let sleeper = Green.spawn {
+            try Green.sleep(0.001)
+            log.append("sleeper")
+        }
+        try Green.sleep(0)  // the sleeper starts and its timer is set
+        // Hold the thread until the timer is due, then queue far more green threads than
+        // one batch of the hub runs before it looks at its timers again.
+        let due = DispatchTime.now().uptimeNanoseconds + 5_000_000
+        while DispatchTime.now().uptimeNanoseconds < due {}
+        let burst = (0..<2_000).map { n in Green.spawn { log.append("spawned \(n)") } }
+        try Green.joinAll(burst + [sleeper])
+        let sleeperTurn = try XCTUnwrap(log.firstIndex(of: "sleeper"))
+        XCTAssertLessThan(sleeperTurn, 2_000, "the woken sleeper waited behind the whole burst")
     }
 
     func testSleepInTheMainGreenletLetsGreenThreadsRun() throws {
