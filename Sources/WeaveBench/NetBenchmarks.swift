@@ -24,13 +24,7 @@ enum NetBenchmarks {
 
     /// A server that echoes whatever it receives.
     static func echoServer() throws -> GreenStreamServer {
-        let server = try GreenStreamServer { connection in
-            while true {
-                let bytes = try connection.receive(upTo: 65536)
-                if bytes.isEmpty { return }
-                try connection.send(bytes)
-            }
-        }
+        let server = try GreenStreamServer(handler: NetServers.echo)
         server.start()
         return server
     }

@@ -8,7 +8,7 @@ struct WeaveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weave",
         abstract: "Python's greenlet, gevent and multiprocessing models, in Swift.",
-        subcommands: [TourCommand.self, BenchCommand.self, BenchWorkloadCommand.self],
+        subcommands: [TourCommand.self, BenchCommand.self, BenchWorkloadCommand.self, BenchServeCommand.self],
         defaultSubcommand: TourCommand.self
     )
 

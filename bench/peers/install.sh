@@ -2,7 +2,7 @@
 # Installs what the benchmark peers need and builds the compiled ones. Safe to re-run:
 # every step checks first and says what it did.
 #
-#   bench/peers/install.sh              install (apt golang-go, pip greenlet gevent) + build
+#   bench/peers/install.sh              install (apt golang-go wrk, pip greenlet gevent) + build
 #   bench/peers/install.sh --build-only only (re)build the Go and Swift peers
 #
 # Environment: PYTHON (default python3) is the interpreter the Python peers run with;
@@ -37,6 +37,18 @@ if [ "$BUILD_ONLY" = 0 ]; then
     say "go: not installed and no apt-get; the Go peer will be skipped"
   fi
 
+  # wrk, the HTTP load of bench/net-compare.
+  if command -v wrk >/dev/null; then
+    say "wrk: already installed"
+  elif command -v apt-get >/dev/null; then
+    say "wrk: installing wrk with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+    say "wrk: installed"
+  else
+    say "wrk: not installed and no apt-get; bench/net-compare will skip the HTTP workload"
+  fi
+
   # Python greenlet + gevent, into the interpreter the peers run with.
   if ! command -v "$PYTHON" >/dev/null; then
     say "python: $PYTHON not found; the Python peers will be skipped"
@@ -52,24 +64,34 @@ if [ "$BUILD_ONLY" = 0 ]; then
   fi
 fi
 
-# Go peer -> bench/peers/go/bin/go-peer (no module dependencies; never touches the network).
+# Go peers (no module dependencies; never touch the network):
+# bench/peers/go/bin/go-peer, and bench/peers/go-net/bin/net-server and echo-load.
 if command -v go >/dev/null; then
-  say "go peer: building bench/peers/go/bin/go-peer"
+  say "go peers: building bench/peers/go/bin/go-peer, bench/peers/go-net/bin/{net-server,echo-load}"
   (cd "$HERE/go" && GOPROXY=off go build -trimpath -o bin/go-peer .)
-  say "go peer: built"
+  (cd "$HERE/go-net" && GOPROXY=off go build -trimpath -o bin/ ./...)
+  say "go peers: built"
 else
-  say "go peer: skipped (no go)"
+  say "go peers: skipped (no go)"
 fi
 
-# Swift async/await peer -> bench/peers/swift-async/bin/swift-async-peer (release build).
+# build_swift_peer DIR PRODUCT BINARY: a release build of the package in bench/peers/DIR,
+# its executable PRODUCT copied to bench/peers/DIR/bin/BINARY.
+build_swift_peer() {
+  local dir="$HERE/$1"
+  say "$1: building (swift build -c release)"
+  swift build -c release --package-path "$dir" 2>&1 | tail -n 2 | sed 's/^/[peers]   /'
+  mkdir -p "$dir/bin"
+  cp -f "$(swift build -c release --package-path "$dir" --show-bin-path)/$2" "$dir/bin/$3"
+  say "$1: built bench/peers/$1/bin/$3"
+}
+
+# Swift peers: async/await (no dependencies), and the SwiftNIO / Hummingbird servers of
+# bench/net-compare (a first build takes several minutes).
 if command -v swift >/dev/null; then
-  say "swift-async peer: building (swift build -c release)"
-  swift build -c release --package-path "$HERE/swift-async" 2>&1 | tail -n 2 | sed 's/^/[peers]   /'
-  bin_path="$(swift build -c release --package-path "$HERE/swift-async" --show-bin-path)"
-  mkdir -p "$HERE/swift-async/bin"
-  cp -f "$bin_path/SwiftAsyncPeer" "$HERE/swift-async/bin/swift-async-peer"
-  say "swift-async peer: built bench/peers/swift-async/bin/swift-async-peer"
+  build_swift_peer swift-async SwiftAsyncPeer swift-async-peer
+  build_swift_peer swift-nio-peer NIOPeer nio-peer
 else
-  say "swift-async peer: skipped (no swift on PATH)"
+  say "swift peers: skipped (no swift on PATH)"
 fi
-say "done; run e.g.: bench/compare greenlet hub"
+say "done; run e.g.: bench/compare greenlet hub, or bench/net-compare"

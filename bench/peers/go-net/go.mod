@@ -1,0 +1,3 @@
+module weave.local/bench/peers/go-net
+
+go 1.19
