@@ -66,6 +66,24 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertLessThan(slept.lowerBound, second.lowerBound)
     }
 
+    func testARequestSplitAcrossReadsIsAnswered() throws {
+        let server = try startServer()
+        defer { try? server.stop() }
+        let connection = try GreenStream.connect(host: "127.0.0.1", port: server.port, timeout: 5)
+        defer { connection.close() }
+        // The first read brings half a head: the server must read again for the rest.
+        try connection.send("GET /split HTTP/1.1\r\nHo")
+        try Green.sleep(0.05)
+        try connection.send("st: x\r\nConnection: close\r\n\r\n")
+        var answer: [UInt8] = []
+        while true {
+            let chunk = try connection.receive(upTo: 65536, timeout: 5)
+            if chunk.isEmpty { break }
+            answer += chunk
+        }
+        XCTAssertTrue(String(decoding: answer, as: UTF8.self).contains("path /split"))
+    }
+
     func testAThrowingHandlerGets500AndALoggedError() throws {
         let log = LineCollector()
         let server = try startServer(log: log)
