@@ -34,6 +34,11 @@ final class HTTPServerTests: XCTestCase {
         defer { connection.close() }
         try connection.send(raw)
         if shutdown { try connection.shutdownOutput() }
+        return try readToEnd(connection)
+    }
+
+    /// Everything the server answers on `connection` until it closes.
+    private func readToEnd(_ connection: GreenStream) throws -> String {
         var answer: [UInt8] = []
         while true {
             let chunk = try connection.receive(upTo: 65536, timeout: 5)
@@ -75,13 +80,7 @@ final class HTTPServerTests: XCTestCase {
         try connection.send("GET /split HTTP/1.1\r\nHo")
         try Green.sleep(0.05)
         try connection.send("st: x\r\nConnection: close\r\n\r\n")
-        var answer: [UInt8] = []
-        while true {
-            let chunk = try connection.receive(upTo: 65536, timeout: 5)
-            if chunk.isEmpty { break }
-            answer += chunk
-        }
-        XCTAssertTrue(String(decoding: answer, as: UTF8.self).contains("path /split"))
+        XCTAssertTrue(try readToEnd(connection).contains("path /split"))
     }
 
     func testAThrowingHandlerGets500AndALoggedError() throws {
