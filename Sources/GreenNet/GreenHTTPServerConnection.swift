@@ -109,6 +109,15 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
         event.signal()
     }
 
+    /// A read that brought only part of a request leaves no read pending (`autoRead` is
+    /// off), so while the connection's greenlet still waits for a part, ask for the rest.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if queued.isEmpty, !inputClosed, event.hasWaiter {
+            context.read()
+        }
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         inputClosed = true
         event.signal()

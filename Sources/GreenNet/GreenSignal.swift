@@ -20,6 +20,9 @@ final class GreenSignal {
         }
     }
 
+    /// Whether a greenlet waits on it now.
+    var hasWaiter: Bool { waiter != nil }
+
     /// Wakes the greenlet waiting on it, if any.
     func signal() {
         guard let waiter else { return }

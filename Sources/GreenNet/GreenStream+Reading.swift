@@ -21,7 +21,7 @@ extension GreenStream {
         while handler.buffer.readableBytes == 0 {
             guard try waitForBytes(deadline) else { return [] }
         }
-        return handler.buffer.readBytes(length: min(maxBytes, handler.buffer.readableBytes))!
+        return handler.take(maxBytes)
     }
 
     /// Receives exactly `count` bytes, waiting in the calling greenlet until all have
@@ -44,7 +44,7 @@ extension GreenStream {
                     "the peer closed the stream after \(handler.buffer.readableBytes) of the \(count) bytes wanted")
             }
         }
-        return handler.buffer.readBytes(length: count)!
+        return handler.take(count)
     }
 
     /// Reads one line, up to and without its `\n` (and a `\r` before it), waiting in the
@@ -73,8 +73,8 @@ extension GreenStream {
                 guard length <= maxLength else {
                     throw GreenNetError(.lineTooLong, "a line of \(length) bytes is longer than maxLength (\(maxLength)); raise maxLength or read with receive(upTo:)")
                 }
-                let line = handler.buffer.readBytes(length: length)!
-                handler.buffer.moveReaderIndex(forwardBy: carriageReturn ? 2 : 1)
+                let line = handler.take(length)
+                handler.skip(carriageReturn ? 2 : 1)
                 return String(decoding: line, as: UTF8.self)
             }
             scanned = view.count
@@ -83,7 +83,7 @@ extension GreenStream {
             }
             guard try waitForBytes(deadline) else {
                 guard scanned > 0 else { return nil }
-                return String(decoding: handler.buffer.readBytes(length: scanned)!, as: UTF8.self)
+                return String(decoding: handler.take(scanned), as: UTF8.self)
             }
         }
     }

@@ -20,16 +20,16 @@ extension GreenStream {
     /// - Throws: `GreenNetError.connectionClosed` if the connection is closed or fails;
     ///   `GreenTimeoutError`.
     public func send(_ bytes: [UInt8], timeout: Double? = nil) throws {
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        var buffer = takeSendBuffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try send(buffer, timeout: timeout)
+        try sendReusing(buffer, timeout: timeout)
     }
 
     /// Sends `text` as UTF-8 — `sendall(text.encode())`; otherwise as the `[UInt8]` overload.
     public func send(_ text: String, timeout: Double? = nil) throws {
-        var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+        var buffer = takeSendBuffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        try send(buffer, timeout: timeout)
+        try sendReusing(buffer, timeout: timeout)
     }
 
     /// Sends all of a NIO `ByteBuffer` without copying it — `sendall(data)`.
@@ -45,7 +45,7 @@ extension GreenStream {
             throw GreenNetError(.connectionClosed, "the peer closed the connection; open a new one")
         }
         let deadline = try GreenDeadline(timeout ?? self.timeout)
-        channel.writeAndFlush(buffer, promise: nil)
+        handler.writeAndFlush(buffer, channel: channel)
         while !channel.isWritable {
             if let failure = handler.failure {
                 throw GreenNetError(.connectionClosed, "the connection failed while sending (reset by the peer, or a TLS error); open a new one", underlying: failure)
@@ -55,5 +55,33 @@ extension GreenStream {
             }
             try handler.writable.wait(for: "room to send to \(String(describing: self.channel.remoteAddress))", until: deadline) {}
         }
+    }
+
+    // MARK: Reusing the send buffer
+
+    /// The largest send buffer kept for the next send; bigger ones are let go, so an idle
+    /// connection never holds much memory.
+    static var keptSendBufferLimit: Int { 16 * 1024 }
+
+    /// The buffer kept from the last send, emptied, or a new one. NIO lets go of a buffer
+    /// once its bytes are on the socket, so a kept buffer is usually free to fill again
+    /// in place; one that NIO still holds is copied on write instead, as values are.
+    private func takeSendBuffer(capacity: Int) -> ByteBuffer {
+        guard var buffer = keptSendBuffer else {
+            return channel.allocator.buffer(capacity: capacity)
+        }
+        keptSendBuffer = nil
+        buffer.clear()
+        return buffer
+    }
+
+    /// Sends a buffer from `takeSendBuffer(capacity:)` and keeps it for the next send.
+    private func sendReusing(_ buffer: ByteBuffer, timeout: Double?) throws {
+        defer {
+            if buffer.capacity <= Self.keptSendBufferLimit {
+                keptSendBuffer = buffer
+            }
+        }
+        try send(buffer, timeout: timeout)
     }
 }

@@ -31,6 +31,8 @@ public final class GreenStream {
     private var closedLocally = false
     private var wakeSource = GreenWakeSource()
     private var outputShut = false
+    /// The buffer of the last `[UInt8]` or `String` send, kept to fill again.
+    var keptSendBuffer: ByteBuffer?
 
     /// The default timeout, in seconds, of every blocking call on this connection that
     /// does not pass its own — `settimeout(seconds)`; `nil` (the default) waits for ever.
@@ -222,7 +224,7 @@ public final class GreenStream {
     /// of input, an error, a finished handshake), asking the socket for one read.
     func waitForEvent(_ deadline: GreenDeadline) throws {
         try handler.event.wait(for: "bytes from \(String(describing: self.channel.remoteAddress))", until: deadline) {
-            channel.read()
+            handler.requestRead()
         }
     }
 }

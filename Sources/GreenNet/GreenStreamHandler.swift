@@ -9,8 +9,13 @@ import NIOTLS
 /// than ``readAheadLimit`` bytes wait here. So an idle reader stops the socket from
 /// reading and the kernel's window pushes back on the peer, while a busy one does not pay
 /// for re-arming the socket at every read.
+///
+/// The connection's greenlet reads and writes through this handler's context rather than
+/// through the channel, which skips the pipeline's tail and the event-loop check on every
+/// call, and it asks for a read only when none is pending already.
 final class GreenStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The most bytes buffered here before the socket stops reading ahead.
     static let readAheadLimit = 64 * 1024
@@ -29,6 +34,57 @@ final class GreenStreamHandler: ChannelInboundHandler {
     let event = GreenSignal()
     /// Wakes the connection's writing greenlet when the channel may take more bytes.
     let writable = GreenSignal()
+    /// The handler's place in the pipeline, while it is in one.
+    private var context: ChannelHandlerContext?
+    /// A read was asked of the socket and no bytes have come since.
+    private var readRequested = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Asks the socket for one read, unless one is pending already or the input is over.
+    func requestRead() {
+        guard !readRequested, !inputClosed, let context else { return }
+        readRequested = true
+        context.read()
+    }
+
+    /// Writes and flushes `buffer` from this handler's place in the pipeline (through the
+    /// TLS handler, if any, in front of it); once the handler is gone, through the channel,
+    /// which then fails the write.
+    func writeAndFlush(_ buffer: ByteBuffer, channel: any Channel) {
+        if let context {
+            context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+        } else {
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Takes `count` buffered bytes (at most what is buffered). Once the buffer is empty
+    /// it lets go of the socket's receive buffer, so that NIO reuses that for the next
+    /// read instead of allocating another.
+    func take(_ count: Int) -> [UInt8] {
+        let bytes = buffer.readBytes(length: min(count, buffer.readableBytes))!
+        releaseIfEmpty()
+        return bytes
+    }
+
+    /// Drops `count` buffered bytes (a line's terminator).
+    func skip(_ count: Int) {
+        buffer.moveReaderIndex(forwardBy: count)
+        releaseIfEmpty()
+    }
+
+    private func releaseIfEmpty() {
+        if buffer.readableBytes == 0 {
+            buffer = ByteBuffer()
+        }
+    }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         writable.signal()
@@ -37,6 +93,7 @@ final class GreenStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = Self.unwrapInboundIn(data)
+        readRequested = false
         if buffer.readableBytes == 0 {
             buffer = incoming
         } else {
@@ -46,8 +103,8 @@ final class GreenStreamHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !inputClosed, buffer.readableBytes < Self.readAheadLimit {
-            context.read()
+        if buffer.readableBytes < Self.readAheadLimit {
+            requestRead()
         }
         context.fireChannelReadComplete()
     }

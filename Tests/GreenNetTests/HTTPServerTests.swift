@@ -34,6 +34,11 @@ final class HTTPServerTests: XCTestCase {
         defer { connection.close() }
         try connection.send(raw)
         if shutdown { try connection.shutdownOutput() }
+        return try readToEnd(connection)
+    }
+
+    /// Everything the server answers on `connection` until it closes.
+    private func readToEnd(_ connection: GreenStream) throws -> String {
         var answer: [UInt8] = []
         while true {
             let chunk = try connection.receive(upTo: 65536, timeout: 5)
@@ -64,6 +69,18 @@ final class HTTPServerTests: XCTestCase {
         let slept = try XCTUnwrap(answer.range(of: "slept"))
         let second = try XCTUnwrap(answer.range(of: "path /second"))
         XCTAssertLessThan(slept.lowerBound, second.lowerBound)
+    }
+
+    func testARequestSplitAcrossReadsIsAnswered() throws {
+        let server = try startServer()
+        defer { try? server.stop() }
+        let connection = try GreenStream.connect(host: "127.0.0.1", port: server.port, timeout: 5)
+        defer { connection.close() }
+        // The first read brings half a head: the server must read again for the rest.
+        try connection.send("GET /split HTTP/1.1\r\nHo")
+        try Green.sleep(0.05)
+        try connection.send("st: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(try readToEnd(connection).contains("path /split"))
     }
 
     func testAThrowingHandlerGets500AndALoggedError() throws {

@@ -191,4 +191,38 @@ final class StreamTests: XCTestCase {
         try server.stop()
         XCTAssertEqual(server.activeConnections, 0)
     }
+
+    func testSendsQueuedBehindASlowReaderKeepTheirOwnBytes() throws {
+        let (listener, client, server) = try connectedPair()
+        defer { listener.close(); client.close(); server.close() }
+        // Each send reuses the last one's buffer; while the reader lags, NIO still holds
+        // the earlier buffers, and none of their bytes may change.
+        let messages = (0..<200).map { n in [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 8_000 + n) }
+        let sender = Green.spawn {
+            for message in messages {
+                try client.send(message, timeout: 5)
+            }
+        }
+        try Green.sleep(0.05)
+        for message in messages {
+            XCTAssertEqual(try server.receive(exactly: message.count, timeout: 5), message)
+        }
+        try sender.join()
+    }
+
+    func testReadingResumesAfterTheReadAheadLimitStoppedIt() throws {
+        let (listener, client, server) = try connectedPair()
+        defer { listener.close(); client.close(); server.close() }
+        // More than the read-ahead limit arrives while the reader is busy: the socket stops
+        // reading, and must be asked again once the reader wants more.
+        let payload = (0..<400_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let sender = Green.spawn { try client.send(payload, timeout: 5) }
+        try Green.sleep(0.05)
+        var received: [UInt8] = []
+        while received.count < payload.count {
+            received += try server.receive(upTo: 1_000, timeout: 5)
+        }
+        try sender.join()
+        XCTAssertEqual(received, payload)
+    }
 }
