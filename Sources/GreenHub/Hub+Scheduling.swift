@@ -142,10 +142,7 @@ extension Hub {
             spare.reuse(record: record, what: what, subject: subject, detail: detail)
             return spare
         }
-        if let subject {
-            return Waiter(hub: self, record: record, subject: subject, detail: detail)
-        }
-        return Waiter(hub: self, record: record, what: what)
+        return Waiter(hub: self, record: record, what: what, subject: subject, detail: detail)
     }
 
     /// Keeps a waiter whose wait is over for the next wait, unless something (a primitive's
@@ -154,6 +151,7 @@ extension Hub {
         guard !waiter.isWaiting, spareWaiters.count < Hub.spareWaiterLimit,
             isKnownUniquelyReferenced(&waiter)
         else { return }
+        waiter.forgetSubject()
         spareWaiters.append(waiter)
     }
 

@@ -26,18 +26,10 @@ package final class Waiter {
     /// Whether the greenlet still waits here.
     @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = true
 
-    init(hub: Hub, record: GreenletRecord, what: (() -> String)?) {
+    init(hub: Hub, record: GreenletRecord, what: (() -> String)?, subject: (any WaitDescribing)?, detail: UInt8) {
         self.hub = hub
         self.record = record
         describe = what
-        subject = nil
-        detail = 0
-    }
-
-    init(hub: Hub, record: GreenletRecord, subject: any WaitDescribing, detail: UInt8) {
-        self.hub = hub
-        self.record = record
-        describe = nil
         self.subject = subject
         self.detail = detail
     }
@@ -49,6 +41,13 @@ package final class Waiter {
         self.subject = subject
         self.detail = detail
         isWaiting = true
+    }
+
+    /// Lets go of what the ended wait was on, so that a spare waiter keeps no primitive
+    /// alive.
+    func forgetSubject() {
+        describe = nil
+        subject = nil
     }
 
     /// What the greenlet waits on, for the deadlock report.
