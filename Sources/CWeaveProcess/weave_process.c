@@ -51,7 +51,7 @@ int weave_process_pidfd_open(pid_t pid) {
 
 int weave_process_memfd_create(const char *name) {
 #if defined(__linux__)
-    return memfd_create(name, 0);
+    return memfd_create(name, MFD_CLOEXEC);
 #else
     (void)name;
     errno = ENOSYS;

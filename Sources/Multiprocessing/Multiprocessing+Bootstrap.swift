@@ -33,7 +33,7 @@ extension Multiprocessing {
                 throw MultiprocessingError(.unknownEntryPoint, context: startup.entryPoint)
             }
             do {
-                try runner(startup.arguments)
+                try runner(startup.arguments, DescriptorTransfer(received: startup.descriptors))
             } catch {
                 Syscalls.writeToStandardError("Process \(startup.name) (pid \(Syscalls.processID())) failed: \(error)\n")
                 Syscalls.exitProcess(1)

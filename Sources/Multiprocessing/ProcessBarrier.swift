@@ -1,7 +1,7 @@
 /// A barrier for a fixed number of processes (Python's `multiprocessing.Barrier`): each
 /// `wait` blocks until `parties` callers are waiting, then all proceed.
 public final class ProcessBarrier: @unchecked Sendable {
-    private let monitor: SharedMonitor
+    let monitor: SharedMonitor
     /// The number of callers needed to pass the barrier.
     public let parties: Int
     private var arrived: UnsafeMutablePointer<Int64> { monitor.slot(0) }
@@ -11,12 +11,16 @@ public final class ProcessBarrier: @unchecked Sendable {
 
     /// Creates a barrier for `parties` callers.
     /// - Throws: `.invalidArgument` when `parties` is less than 1.
-    public init(parties: Int) throws {
+    public convenience init(parties: Int) throws {
         guard parties >= 1 else {
             throw MultiprocessingError(.invalidArgument, context: "a barrier needs at least 1 party, got \(parties)")
         }
+        self.init(monitor: try SharedMonitor(name: "weave-barrier"), parties: parties)
+    }
+
+    init(monitor: SharedMonitor, parties: Int) {
+        self.monitor = monitor
         self.parties = parties
-        monitor = try SharedMonitor(name: "weave-barrier")
     }
 
     /// Waits for the other parties, at most `timeout` seconds. Returns this caller's arrival

@@ -6,12 +6,16 @@
 public final class ProcessCondition: @unchecked Sendable {
     /// The lock this condition releases while waiting.
     public let lock: ProcessRLock
-    private let signals: SharedMonitor
+    let signals: SharedMonitor
 
     /// Creates a condition over `lock`, or over a new `ProcessRLock`.
-    public init(lock: ProcessRLock? = nil) throws {
-        self.lock = try lock ?? ProcessRLock()
-        signals = try SharedMonitor(name: "weave-condition")
+    public convenience init(lock: ProcessRLock? = nil) throws {
+        self.init(lock: try lock ?? ProcessRLock(), signals: try SharedMonitor(name: "weave-condition"))
+    }
+
+    init(lock: ProcessRLock, signals: SharedMonitor) {
+        self.lock = lock
+        self.signals = signals
     }
 
     /// Acquires the underlying lock.

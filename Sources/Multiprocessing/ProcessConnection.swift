@@ -28,6 +28,9 @@ public final class ProcessConnection: @unchecked Sendable {
         if !closed.isSet { Syscalls.closeDescriptor(descriptor) }
     }
 
+    /// Whether this end was closed with `close()` (Python's `closed`).
+    public var isClosed: Bool { closed.isSet }
+
     private func checkOpen(_ needed: Bool, _ action: String) throws {
         if closed.isSet { throw MultiprocessingError(.endOfStream, context: "the connection is closed") }
         if !needed { throw MultiprocessingError(.invalidArgument, context: "this end of a one-way pipe cannot \(action)") }

@@ -1,12 +1,16 @@
 /// A flag that processes wait on until another sets it (Python's `multiprocessing.Event`).
 public final class ProcessEvent: @unchecked Sendable {
-    private let monitor: SharedMonitor
+    let monitor: SharedMonitor
     private var flag: UnsafeMutablePointer<Int64> { monitor.slot(0) }
 
     /// Creates a cleared event in shared memory.
     /// - Throws: `.systemCallFailed` when shared memory cannot be made.
-    public init() throws {
-        monitor = try SharedMonitor(name: "weave-event")
+    public convenience init() throws {
+        self.init(monitor: try SharedMonitor(name: "weave-event"))
+    }
+
+    init(monitor: SharedMonitor) {
+        self.monitor = monitor
     }
 
     /// Whether the flag is set.

@@ -12,8 +12,12 @@ public final class ProcessLock: @unchecked Sendable {
 
     /// Creates an unlocked lock in shared memory.
     /// - Throws: `MultiprocessingError.systemCallFailed` when shared memory cannot be made.
-    public init() throws {
-        monitor = try SharedMonitor(name: "weave-lock")
+    public convenience init() throws {
+        self.init(monitor: try SharedMonitor(name: "weave-lock"))
+    }
+
+    init(monitor: SharedMonitor) {
+        self.monitor = monitor
     }
 
     /// Blocks until the lock is held (`pthread_mutex_lock`).

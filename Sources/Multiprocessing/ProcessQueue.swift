@@ -18,11 +18,15 @@ public final class ProcessQueue<Element: Codable & Sendable>: @unchecked Sendabl
     ///   holds that many. 0 (the default) means unbounded: memory, not a count, is the limit.
     /// - Throws: `.invalidArgument` for a negative size, `.systemCallFailed` when shared
     ///   memory cannot be made.
-    public init(maxSize: Int = 0) throws {
+    public convenience init(maxSize: Int = 0) throws {
         guard maxSize >= 0 else {
             throw MultiprocessingError(.invalidArgument, context: "maxSize must be 0 (unbounded) or more, got \(maxSize)")
         }
-        log = try SharedMessageLog(maximumCount: maxSize)
+        self.init(log: try SharedMessageLog(maximumCount: maxSize))
+    }
+
+    init(log: SharedMessageLog) {
+        self.log = log
     }
 
     /// Appends `element`, waiting at most `timeout` seconds for room (nil waits for ever).
@@ -78,11 +82,15 @@ public final class ProcessQueue<Element: Codable & Sendable>: @unchecked Sendabl
 /// A lighter queue between processes (Python's `multiprocessing.SimpleQueue`): unbounded,
 /// with blocking `put` and `get` only. Same delivery guarantees as `ProcessQueue`.
 public final class SimpleProcessQueue<Element: Codable & Sendable>: @unchecked Sendable {
-    private let queue: ProcessQueue<Element>
+    let queue: ProcessQueue<Element>
 
     /// Creates an empty queue.
-    public init() throws {
-        queue = try ProcessQueue()
+    public convenience init() throws {
+        self.init(queue: try ProcessQueue())
+    }
+
+    init(queue: ProcessQueue<Element>) {
+        self.queue = queue
     }
 
     /// Appends `element`.
@@ -102,14 +110,18 @@ public final class SimpleProcessQueue<Element: Codable & Sendable>: @unchecked S
 /// `multiprocessing.JoinableQueue`): every `put` adds one, every `taskDone` removes one,
 /// and `join` waits for zero.
 public final class JoinableProcessQueue<Element: Codable & Sendable>: @unchecked Sendable {
-    private let queue: ProcessQueue<Element>
-    private let tasks: SharedMonitor
+    let queue: ProcessQueue<Element>
+    let tasks: SharedMonitor
     private var unfinished: UnsafeMutablePointer<Int64> { tasks.slot(0) }
 
     /// Creates an empty queue; `maxSize` as in `ProcessQueue`.
-    public init(maxSize: Int = 0) throws {
-        queue = try ProcessQueue(maxSize: maxSize)
-        tasks = try SharedMonitor(name: "weave-joinable")
+    public convenience init(maxSize: Int = 0) throws {
+        self.init(queue: try ProcessQueue(maxSize: maxSize), tasks: try SharedMonitor(name: "weave-joinable"))
+    }
+
+    init(queue: ProcessQueue<Element>, tasks: SharedMonitor) {
+        self.queue = queue
+        self.tasks = tasks
     }
 
     /// Appends `element` and counts one more unfinished task.

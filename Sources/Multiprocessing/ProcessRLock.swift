@@ -9,8 +9,12 @@ public final class ProcessRLock: @unchecked Sendable {
 
     /// Creates an unlocked re-entrant lock in shared memory.
     /// - Throws: `.systemCallFailed` when shared memory cannot be made.
-    public init() throws {
-        monitor = try SharedMonitor(recursive: true, name: "weave-rlock")
+    public convenience init() throws {
+        self.init(monitor: try SharedMonitor(recursive: true, name: "weave-rlock"))
+    }
+
+    init(monitor: SharedMonitor) {
+        self.monitor = monitor
     }
 
     /// How many times the holder has acquired the lock without releasing it.

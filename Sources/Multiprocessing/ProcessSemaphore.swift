@@ -11,13 +11,17 @@ public final class ProcessSemaphore: @unchecked Sendable {
         try self.init(value: value, bound: nil)
     }
 
-    init(value: Int, bound: Int?) throws {
+    convenience init(value: Int, bound: Int?) throws {
         guard value >= 0 else {
             throw MultiprocessingError(.invalidArgument, context: "a semaphore's value must not be negative, got \(value)")
         }
-        monitor = try SharedMonitor(name: "weave-semaphore")
+        self.init(monitor: try SharedMonitor(name: "weave-semaphore"))
         count.pointee = Int64(value)
         limit.pointee = Int64(bound ?? -1)
+    }
+
+    init(monitor: SharedMonitor) {
+        self.monitor = monitor
     }
 
     /// The number of permits available now; it may change at once.
@@ -59,12 +63,16 @@ public final class ProcessSemaphore: @unchecked Sendable {
 /// A semaphore that refuses to be released above its initial value (Python's
 /// `multiprocessing.BoundedSemaphore`).
 public final class ProcessBoundedSemaphore: @unchecked Sendable {
-    private let semaphore: ProcessSemaphore
+    let semaphore: ProcessSemaphore
 
     /// Creates a bounded semaphore holding, and never exceeding, `value` permits.
     /// - Throws: `.invalidArgument` when `value` is negative.
-    public init(value: Int = 1) throws {
-        semaphore = try ProcessSemaphore(value: value, bound: value)
+    public convenience init(value: Int = 1) throws {
+        self.init(semaphore: try ProcessSemaphore(value: value, bound: value))
+    }
+
+    init(semaphore: ProcessSemaphore) {
+        self.semaphore = semaphore
     }
 
     /// The number of permits available now.

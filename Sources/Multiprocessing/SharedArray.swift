@@ -1,7 +1,7 @@
 /// A fixed-size array of a trivially copyable type in shared memory (Python's
 /// `multiprocessing.Array`), with an optional lock.
 public final class SharedArray<Element: BitwiseCopyable>: @unchecked Sendable {
-    private let region: SharedRegion
+    let region: SharedRegion
     private let elements: UnsafeMutablePointer<Element>
     /// The number of elements.
     public let count: Int
@@ -10,15 +10,22 @@ public final class SharedArray<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Creates a shared array of `count` copies of `value`.
     /// - Throws: `.invalidArgument` for a negative count.
-    public init(repeating value: Element, count: Int, locked: Bool = true) throws {
+    public convenience init(repeating value: Element, count: Int, locked: Bool = true) throws {
         guard count >= 0 else {
             throw MultiprocessingError(.invalidArgument, context: "a SharedArray's count must not be negative, got \(count)")
         }
-        region = try SharedRegion(size: max(1, count) * MemoryLayout<Element>.stride, name: "weave-array")
-        elements = region.base.bindMemory(to: Element.self, capacity: max(1, count))
+        self.init(
+            region: try SharedRegion(size: max(1, count) * MemoryLayout<Element>.stride, name: "weave-array"),
+            count: count, lock: locked ? try ProcessLock() : nil)
         elements.initialize(repeating: value, count: count)
+    }
+
+    /// The array in `region`, which holds at least `count` elements.
+    init(region: SharedRegion, count: Int, lock: ProcessLock?) {
+        self.region = region
+        elements = region.base.bindMemory(to: Element.self, capacity: max(1, count))
         self.count = count
-        lock = locked ? try ProcessLock() : nil
+        self.lock = lock
     }
 
     /// Creates a shared array holding a plain copy of `values`.

@@ -21,15 +21,15 @@ final class SharedMessageLog: @unchecked Sendable {
         case reserved = 1, committed = 2, padding = 3, abandoned = 4
     }
 
-    private static let headerSize = 4096
+    static let headerSize = 4096
     private static let recordHeaderSize = 16
     /// How much read data accumulates before its pages are released.
     private static let releaseChunk: UInt64 = 2 << 20
 
-    private let region: SharedRegion
-    private let producers: SharedMonitor
-    private let capacity: UInt64
-    private let maximumCount: Int64
+    let region: SharedRegion
+    let producers: SharedMonitor
+    let capacity: UInt64
+    let maximumCount: Int64
     private let data: UnsafeMutableRawPointer
 
     // Header words.
@@ -46,11 +46,24 @@ final class SharedMessageLog: @unchecked Sendable {
     /// - Parameters:
     ///   - capacity: Address space for unread messages; a power of two.
     ///   - maximumCount: The most unread messages allowed, or 0 for no limit.
-    init(capacity: Int = 1 << 33, maximumCount: Int = 0) throws {
-        precondition(capacity.nonzeroBitCount == 1 && capacity >= 1 << 16, "the log's capacity is a power of two of at least 64 KiB")
-        let region = try SharedRegion(size: Self.headerSize + capacity, name: "weave-queue")
+    convenience init(capacity: Int = 1 << 33, maximumCount: Int = 0) throws {
+        precondition(Self.isValidCapacity(capacity), "the log's capacity is a power of two of at least 64 KiB")
+        self.init(
+            region: try SharedRegion(size: Self.headerSize + capacity, name: "weave-queue"),
+            producers: try SharedMonitor(name: "weave-queue-lock"),
+            capacity: capacity, maximumCount: maximumCount)
+    }
+
+    /// Whether `capacity` is one a log can have: a power of two of at least 64 KiB.
+    static func isValidCapacity(_ capacity: Int) -> Bool {
+        capacity.nonzeroBitCount == 1 && capacity >= 1 << 16
+    }
+
+    /// The log in `region` (of `headerSize + capacity` bytes), made by the convenience
+    /// initialiser in this process or its parent.
+    init(region: SharedRegion, producers: SharedMonitor, capacity: Int, maximumCount: Int) {
         self.region = region
-        producers = try SharedMonitor(name: "weave-queue-lock")
+        self.producers = producers
         self.capacity = UInt64(capacity)
         self.maximumCount = Int64(maximumCount)
         data = region.base + Self.headerSize

@@ -21,15 +21,24 @@ final class SharedMonitor: @unchecked Sendable {
         case timedOut
     }
 
-    private let region: SharedRegion
+    /// The size of a monitor's region.
+    static let regionSize = 4096
+
+    let region: SharedRegion
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let sequence: UnsafeMutablePointer<UInt32>
 
-    /// Creates a monitor; `recursive` lets the holding thread lock it again.
-    init(recursive: Bool = false, name: String) throws {
-        region = try SharedRegion(size: 4096, name: name)
+    /// A monitor over a region that already holds an initialised one (made by
+    /// `init(recursive:name:)` in this process or its parent).
+    init(attachingTo region: SharedRegion) {
+        self.region = region
         mutex = region.base.bindMemory(to: pthread_mutex_t.self, capacity: 1)
         sequence = region.word(at: 64)
+    }
+
+    /// Creates a monitor; `recursive` lets the holding thread lock it again.
+    convenience init(recursive: Bool = false, name: String) throws {
+        self.init(attachingTo: try SharedRegion(size: Self.regionSize, name: name))
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
         defer { pthread_mutexattr_destroy(&attributes) }

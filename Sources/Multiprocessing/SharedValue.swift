@@ -4,18 +4,25 @@
 /// Create it before starting the children that use it. Reads and writes copy the bytes
 /// plainly; use `withLock` for read-modify-write updates such as increments.
 public final class SharedValue<Value: BitwiseCopyable>: @unchecked Sendable {
-    private let region: SharedRegion
+    let region: SharedRegion
     private let pointer: UnsafeMutablePointer<Value>
     /// The lock `withLock` takes, or nil for a value created with `locked: false`.
     public let lock: ProcessLock?
 
     /// Creates a shared value holding `initial`.
     /// - Parameter locked: Whether to make a `ProcessLock` for it (the default, as in Python).
-    public init(_ initial: Value, locked: Bool = true) throws {
-        region = try SharedRegion(size: MemoryLayout<Value>.stride, name: "weave-value")
-        pointer = region.base.bindMemory(to: Value.self, capacity: 1)
+    public convenience init(_ initial: Value, locked: Bool = true) throws {
+        self.init(
+            region: try SharedRegion(size: MemoryLayout<Value>.stride, name: "weave-value"),
+            lock: locked ? try ProcessLock() : nil)
         pointer.initialize(to: initial)
-        lock = locked ? try ProcessLock() : nil
+    }
+
+    /// The value in `region`, which is at least one `Value` long.
+    init(region: SharedRegion, lock: ProcessLock?) {
+        self.region = region
+        pointer = region.base.bindMemory(to: Value.self, capacity: 1)
+        self.lock = lock
     }
 
     /// The current value: a plain copy in and out.

@@ -37,7 +37,7 @@ public struct SpawnEntryPoint<Arguments: Codable & Sendable>: Sendable {
 final class SpawnEntryPointTable: @unchecked Sendable {
     private struct Runner {
         var name: String
-        var run: @Sendable ([UInt8]) throws -> Void
+        var run: @Sendable ([UInt8], DescriptorTransfer) throws -> Void
     }
 
     private let lock = InProcessLock()
@@ -45,8 +45,12 @@ final class SpawnEntryPointTable: @unchecked Sendable {
 
     /// Adds `entryPoint`, replacing an earlier one of the same name.
     func register<Arguments>(_ entryPoint: SpawnEntryPoint<Arguments>) {
-        let runner = Runner(name: entryPoint.name) { bytes in
-            try entryPoint.body(BinaryCodableDecoder().decode(Arguments.self, from: bytes))
+        let runner = Runner(name: entryPoint.name) { bytes, transfer in
+            let arguments = try DescriptorTransfer.$current.withValue(transfer) {
+                try BinaryCodableDecoder().decode(Arguments.self, from: bytes)
+            }
+            transfer.closeUnclaimed()
+            try entryPoint.body(arguments)
         }
         lock.withLock {
             if let index = runners.firstIndex(where: { $0.name == entryPoint.name }) {
@@ -57,7 +61,7 @@ final class SpawnEntryPointTable: @unchecked Sendable {
         }
     }
 
-    func runner(named name: String) -> (@Sendable ([UInt8]) throws -> Void)? {
+    func runner(named name: String) -> (@Sendable ([UInt8], DescriptorTransfer) throws -> Void)? {
         lock.withLock { runners.first { $0.name == name }?.run }
     }
 }

@@ -5,7 +5,8 @@
 /// in a fresh process, where the first generic dictionary or keyed container would make
 /// the runtime build metadata and scan every protocol conformance of the program, on the
 /// critical path of every spawn. Strings and byte arrays are a 4-byte little-endian length
-/// and their bytes; the flag is one byte; the pid is 4 bytes little-endian.
+/// and their bytes; the flag is one byte; the pid is 4 bytes little-endian; the
+/// descriptors are a 4-byte count and 4 bytes each.
 struct SpawnStartup {
     var entryPoint: String
     var name: String
@@ -13,6 +14,9 @@ struct SpawnStartup {
     var parentName: String
     var parentPid: Int32
     var arguments: [UInt8]
+    /// The descriptors the child inherits for the shared objects among its arguments, in
+    /// `DescriptorTransfer` index order.
+    var descriptors: [Int32]
 
     /// The message's bytes.
     func encoded() -> [UInt8] {
@@ -24,6 +28,8 @@ struct SpawnStartup {
         Self.append(Array(parentName.utf8), to: &bytes)
         Self.append(UInt32(bitPattern: parentPid), to: &bytes)
         Self.append(arguments, to: &bytes)
+        Self.append(UInt32(descriptors.count), to: &bytes)
+        for descriptor in descriptors { Self.append(UInt32(bitPattern: descriptor), to: &bytes) }
         return bytes
     }
 
@@ -37,18 +43,25 @@ struct SpawnStartup {
         parentName = String(decoding: try reader.block(), as: UTF8.self)
         parentPid = Int32(bitPattern: try reader.word())
         arguments = Array(try reader.block())
+        let descriptorCount = Int(try reader.word())
+        guard descriptorCount <= (bytes.count - reader.offset) / 4 else { throw Reader.truncated }
+        descriptors = try (0..<descriptorCount).map { _ in Int32(bitPattern: try reader.word()) }
         guard reader.offset == bytes.count else {
             throw MultiprocessingError(.invalidArgument, context: "\(bytes.count - reader.offset) trailing bytes in the start-up message")
         }
     }
 
-    init(entryPoint: String, name: String, isDaemon: Bool, parentName: String, parentPid: Int32, arguments: [UInt8]) {
+    init(
+        entryPoint: String, name: String, isDaemon: Bool, parentName: String, parentPid: Int32,
+        arguments: [UInt8], descriptors: [Int32]
+    ) {
         self.entryPoint = entryPoint
         self.name = name
         self.isDaemon = isDaemon
         self.parentName = parentName
         self.parentPid = parentPid
         self.arguments = arguments
+        self.descriptors = descriptors
     }
 
     private static func append(_ word: UInt32, to bytes: inout [UInt8]) {

@@ -6,6 +6,8 @@ import Darwin
 
 /// The `spawn` start method: `posix_spawn` of this program with the environment variable
 /// `WEAVE_SPAWN_FD` naming an inherited socket that carries the `SpawnStartup` message.
+/// The descriptors of the shared objects among the arguments are inherited too, at the
+/// same numbers; every other descriptor of the parent is close-on-exec.
 struct SpawnLauncher: ProcessLauncher {
     /// The environment variable that marks a spawned child.
     static let descriptorVariable = "WEAVE_SPAWN_FD"
@@ -20,9 +22,12 @@ struct SpawnLauncher: ProcessLauncher {
                 context: "a closure cannot cross exec: use StartMethod.fork, or a SpawnEntryPoint with spawn")
         }
         let parent = Multiprocessing.currentProcess
+        let transfer = DescriptorTransfer()
+        let encodedArguments = try DescriptorTransfer.$current.withValue(transfer) { try encodeArguments() }
         let startup = SpawnStartup(
             entryPoint: entryName, name: request.name, isDaemon: request.isDaemon,
-            parentName: parent.name, parentPid: parent.pid, arguments: try encodeArguments())
+            parentName: parent.name, parentPid: parent.pid, arguments: encodedArguments,
+            descriptors: transfer.descriptors)
         let message = startup.encoded()
         let (parentEnd, childEnd) = try Syscalls.makeSocketPair()
         defer { Syscalls.closeDescriptor(parentEnd) }
@@ -34,7 +39,7 @@ struct SpawnLauncher: ProcessLauncher {
                 executable ?? Self.currentExecutable,
                 arguments: arguments ?? Array(CommandLine.arguments.dropFirst()),
                 environment: environment,
-                inherited: [childEnd])
+                inherited: [childEnd] + transfer.descriptors)
         } catch {
             Syscalls.closeDescriptor(childEnd)
             throw error

@@ -15,8 +15,9 @@ __attribute__((noreturn)) void weave_process_exit_immediately(int code);
 /// Opens a pidfd for `pid` (Linux `pidfd_open`). Returns the descriptor, or -1 with errno.
 int weave_process_pidfd_open(pid_t pid);
 
-/// Creates an anonymous shared-memory file that an exec'd child can inherit
-/// (Linux `memfd_create` without MFD_CLOEXEC). Returns the descriptor, or -1 with errno.
+/// Creates an anonymous shared-memory file, closed on exec
+/// (Linux `memfd_create` with MFD_CLOEXEC: a spawned child gets it only when it is passed
+/// on purpose). Returns the descriptor, or -1 with errno.
 int weave_process_memfd_create(const char *name);
 
 /// Sleeps while `*address == expected`, at most `timeout_ns` nanoseconds when it is not
