@@ -3,24 +3,34 @@
 /// blocked greenlet and what it waits on — instead of gevent's bare "This operation would
 /// block forever".
 extension Hub {
+    // The list of waits in progress is intrusive and unretained (`Unmanaged`), and it is
+    // walked with guaranteed references: linking and unlinking, on every wait, cost no
+    // reference counting.
+
     func linkWaiting(_ waiter: Waiter) {
+        let link = Unmanaged.passUnretained(waiter)
         waiter.next = waitingHead
-        waitingHead?.previous = waiter
-        waitingHead = waiter
+        waitingHead?._withUnsafeGuaranteedRef { $0.previous = link }
+        waitingHead = link
         waiter.isLinked = true
     }
 
     func unlinkWaiting(_ waiter: Waiter) {
         guard waiter.isLinked else { return }
         waiter.isLinked = false
-        if waitingHead === waiter {
-            waitingHead = waiter.next
+        let previous = waiter.previous
+        let next = waiter.next
+        if waitingHead?.toOpaque() == Unmanaged.passUnretained(waiter).toOpaque() {
+            waitingHead = next
         }
-        waiter.previous?.next = waiter.next
-        waiter.next?.previous = waiter.previous
+        previous?._withUnsafeGuaranteedRef { $0.next = next }
+        next?._withUnsafeGuaranteedRef { $0.previous = previous }
         waiter.previous = nil
         waiter.next = nil
     }
+
+    /// The newest wait in progress.
+    var newestWaiter: Waiter? { waitingHead?.takeUnretainedValue() }
 
     /// Whether something may still wake a waiting greenlet: a ready greenlet, a timer,
     /// work another thread or the event loop will finish, or another thread's remote.
@@ -32,10 +42,10 @@ extension Hub {
     func deadlockReport() -> HubError? {
         guard !canStillWake, waitingHead != nil else { return nil }
         var lines: [String] = []
-        var waiter = waitingHead
+        var waiter = newestWaiter
         while let current = waiter {
             lines.append("  - greenlet '\(current.record.name)' waits on \(current.what)")
-            waiter = current.next
+            waiter = current.next?.takeUnretainedValue()
         }
         return HubError(
             .deadlock,
@@ -64,7 +74,7 @@ extension Hub {
         if let waiter = mainRecord.waiter, waiter.isWaiting {
             waiter.wake(throwing: deadlock)
         } else {
-            waitingHead?.wake(throwing: deadlock)
+            newestWaiter?.wake(throwing: deadlock)
         }
     }
 

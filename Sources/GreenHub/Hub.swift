@@ -50,7 +50,7 @@ public final class Hub {
     /// `HubRemote`s alive: other threads that may submit work at any time.
     @exclusivity(unchecked) var remoteCount = 0
     /// The waits in progress, newest first (for the deadlock report).
-    @exclusivity(unchecked) unowned(unsafe) var waitingHead: Waiter?
+    @exclusivity(unchecked) var waitingHead: Unmanaged<Waiter>?
     @exclusivity(unchecked) var scopeSequence: UInt64 = 0
     @exclusivity(unchecked) var nameSequence = 0
     @exclusivity(unchecked) var monitor: BlockingMonitor?

@@ -19,8 +19,8 @@ package final class Waiter {
     @exclusivity(unchecked) var timer: HubTimer?
     /// Neighbours in the hub's list of waits in progress (for the deadlock report). Not
     /// retained: a waiter leaves the list when its wait ends, and before it goes away.
-    @exclusivity(unchecked) unowned(unsafe) var previous: Waiter?
-    @exclusivity(unchecked) unowned(unsafe) var next: Waiter?
+    @exclusivity(unchecked) var previous: Unmanaged<Waiter>?
+    @exclusivity(unchecked) var next: Unmanaged<Waiter>?
     @exclusivity(unchecked) var isLinked = false
 
     /// Whether the greenlet still waits here.
@@ -76,16 +76,19 @@ package final class Waiter {
     package func wake(throwing error: (any Error)? = nil) -> Bool {
         guard isWaiting else { return false }
         isWaiting = false
-        hub.unlinkWaiting(self)
-        if let timer {
-            hub.cancelTimer(timer)
-            self.timer = nil
+        Unmanaged.passUnretained(hub)._withUnsafeGuaranteedRef { hub in
+            hub.unlinkWaiting(self)
+            if let timer {
+                hub.cancelTimer(timer)
+                self.timer = nil
+            }
+            let record = self.record
+            if record.waiter === self {
+                record.waiter = nil
+            }
+            record.resumeError = error
+            hub.schedule(record)
         }
-        if record.waiter === self {
-            record.waiter = nil
-        }
-        record.resumeError = error
-        hub.schedule(record)
         return true
     }
 }

@@ -149,8 +149,8 @@ public final class Greenlet {
 
     /// The running greenlet's `attachment`, read without making a handle.
     package static var currentAttachment: AnyObject? {
-        get { GreenletThread.current.currentCore.attachment }
-        set { GreenletThread.current.currentCore.attachment = newValue }
+        get { GreenletThread.withCurrentCore { $0.attachment } }
+        set { GreenletThread.withCurrentCore { $0.attachment = newValue } }
     }
 
     /// Identifies the calling thread's greenlet runtime, or `nil` if the thread has not
@@ -161,8 +161,8 @@ public final class Greenlet {
 
     /// A per-thread slot for a higher layer (the thread's hub), released with the thread.
     package static var threadAttachment: AnyObject? {
-        get { GreenletThread.current.attachment }
-        set { GreenletThread.current.attachment = newValue }
+        get { GreenletThread.withCurrent { $0.attachment } }
+        set { GreenletThread.withCurrent { $0.attachment = newValue } }
     }
 
     // MARK: State

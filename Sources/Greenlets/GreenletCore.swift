@@ -115,12 +115,15 @@ final class GreenletCore {
                 .parentOnAnotherThread,
                 "a greenlet and its parent must belong to the same thread")
         }
-        var ancestor: GreenletCore? = newParent.core
+        // Every ancestor is kept alive by its child's `parent`, from `newParent` up, so the
+        // walk holds unretained references: it runs at every hand-off in the hub.
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var ancestor: Unmanaged<GreenletCore>? = Unmanaged.passUnretained(newParent.core)
         while let candidate = ancestor {
-            if candidate === self {
+            if candidate.toOpaque() == me {
                 throw GreenletError(.parentCycle, "that parent would make the parent chain a cycle")
             }
-            ancestor = candidate.parent?.core
+            ancestor = candidate._withUnsafeGuaranteedRef { $0.parent.map { Unmanaged.passUnretained($0.core) } }
         }
         parent = newParent
     }

@@ -94,6 +94,23 @@ final class GreenletThread {
         return makeForCallingThread()
     }
 
+    /// Runs `body` with the calling thread's runtime (created on first use) and no
+    /// retain or release around it: the runtime lives as long as its thread.
+    @inline(__always)
+    static func withCurrent<Result>(_ body: (GreenletThread) throws -> Result) rethrows -> Result {
+        let raw = weave_thread_state_get() ?? Unmanaged.passUnretained(makeForCallingThread()).toOpaque()
+        return try Unmanaged<GreenletThread>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Runs `body` with the calling thread's running greenlet, with no retain or release
+    /// around it: the running greenlet's core lives at least as long as its own frames.
+    @inline(__always)
+    static func withCurrentCore<Result>(_ body: (GreenletCore) throws -> Result) rethrows -> Result {
+        try withCurrent { thread in
+            try Unmanaged.passUnretained(thread.hot.pointee.current)._withUnsafeGuaranteedRef(body)
+        }
+    }
+
     /// The calling thread's runtime if it has one.
     static var currentIfCreated: GreenletThread? {
         weave_thread_state_get().map { Unmanaged<GreenletThread>.fromOpaque($0).takeUnretainedValue() }
