@@ -9,7 +9,7 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
             case systemCallFailed, alreadyStarted, notStarted, processClosed, stillRunning
             case timedOut, endOfStream, truncatedMessage, ownerDied, notOwner, brokenBarrier
             case valueLimitExceeded, queueFull, queueEmpty, queueClosed, unknownEntryPoint
-            case notSpawnChild, tooManyTaskDone, invalidArgument
+            case notSpawnChild, tooManyTaskDone, invalidArgument, taskFailed, workerDied, poolClosed
         }
         private let kind: Kind
 
@@ -65,6 +65,15 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
         public static let tooManyTaskDone = Code(kind: .tooManyTaskDone)
         /// An argument is out of range; `context` says which one and what is allowed.
         public static let invalidArgument = Code(kind: .invalidArgument)
+        /// A pool's function threw for an input; `context` names the input's index and the
+        /// error. The pool stays usable.
+        public static let taskFailed = Code(kind: .taskFailed)
+        /// A pool worker ended without being asked to (killed, crashed): the tasks it may
+        /// have held are lost, so the pool stopped its other workers and is unusable
+        /// (Python's `BrokenProcessPool`). Make a new pool.
+        public static let workerDied = Code(kind: .workerDied)
+        /// Work was given to a pool after `close()` or `terminate()`. Make a new pool.
+        public static let poolClosed = Code(kind: .poolClosed)
 
         public var description: String {
             switch kind {
@@ -87,6 +96,9 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
             case .notSpawnChild: "could not read the spawn start-up message; start children with ChildProcess.start()"
             case .tooManyTaskDone: "taskDone() was called more times than items were put"
             case .invalidArgument: "invalid argument"
+            case .taskFailed: "the pool's function threw for an input"
+            case .workerDied: "a pool worker died; the pool is broken, make a new one"
+            case .poolClosed: "the pool was closed; make a new one"
             }
         }
     }

@@ -67,6 +67,15 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(child.exitCode, 0)
     }
 
+    func testPoolExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let pool = try ProcessPool(processes: 2) { (n: Int) in n * n }
+        print(try pool.map(Array(1...5)))  // [1, 4, 9, 16, 25]
+        XCTAssertEqual(try pool.map(Array(1...5)), [1, 4, 9, 16, 25])
+        pool.close()
+        try pool.join()
+    }
+
     func testEveryReadmeExampleIsHere() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
