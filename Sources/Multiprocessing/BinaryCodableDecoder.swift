@@ -32,13 +32,15 @@ public struct BinaryCodableDecoder: Sendable {
 /// A parsed value.
 indirect enum DecodedNode {
     case null, bool(Bool), signed(Int64), unsigned(UInt64), float(Float), double(Double)
-    case string(String), bytes([UInt8])
+    case string(String), bytes([UInt8]), integers([Int]), doubles([Double])
     case unkeyed([DecodedNode]), keyed([String: DecodedNode])
 
     /// The plain-copy path matching `EncodedNode.fastPath`.
     func fastValue<Value>(as type: Value.Type) -> Value? {
         switch self {
         case .bytes(let bytes): bytes as? Value
+        case .integers(let numbers): numbers as? Value
+        case .doubles(let numbers): numbers as? Value
         case .signed(let number) where type == Int.self: Int(exactly: number) as? Value
         case .string(let text): text as? Value
         case .double(let number): number as? Value
@@ -54,6 +56,8 @@ indirect enum DecodedNode {
         case .float, .double: "a floating-point number"
         case .string: "a String"
         case .bytes: "bytes"
+        case .integers: "an array of Int"
+        case .doubles: "an array of Double"
         case .unkeyed: "an unkeyed container"
         case .keyed: "a keyed container"
         }
@@ -100,6 +104,13 @@ struct NodeReader {
         return Int(value)
     }
 
+    /// A count of `size`-byte items, which may not exceed the bytes left.
+    mutating func readCount(ofSize size: Int) throws -> Int {
+        let value = try readVarint()
+        guard value <= UInt64((bytes.count - offset) / size) else { throw corrupted("\(value) items of \(size) bytes exceed the data") }
+        return Int(value)
+    }
+
     mutating func readRaw(_ count: Int) throws -> UnsafeRawBufferPointer {
         guard count <= bytes.count - offset else { throw corrupted("unexpected end of data") }
         defer { offset += count }
@@ -140,6 +151,13 @@ struct NodeReader {
         case .double: return .double(Double(bitPattern: try readFixed64()))
         case .string: return .string(try readString())
         case .bytes: return .bytes(Array(try readRaw(try readLength())))
+        case .integers:
+            let count = try readCount(ofSize: 8)
+            return .integers([Int](littleEndianBytes: try readRaw(8 * count), count: count))
+        case .doubles:
+            let count = try readCount(ofSize: 8)
+            let patterns = [UInt64](littleEndianBytes: try readRaw(8 * count), count: count)
+            return .doubles(patterns.map(Double.init(bitPattern:)))
         case .unkeyed:
             let count = try readLength()
             var items: [DecodedNode] = []
@@ -176,8 +194,12 @@ struct NodeDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .unkeyed(let items) = node else { throw mismatch([Any].self, node) }
-        return UnkeyedNodeDecoder(items: items, codingPath: codingPath)
+        switch node {
+        case .unkeyed(let items): return UnkeyedNodeDecoder(items: items, codingPath: codingPath)
+        case .integers(let numbers): return UnkeyedNodeDecoder(items: numbers.map { .signed(Int64($0)) }, codingPath: codingPath)
+        case .doubles(let numbers): return UnkeyedNodeDecoder(items: numbers.map { .double($0) }, codingPath: codingPath)
+        default: throw mismatch([Any].self, node)
+        }
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {

@@ -33,7 +33,7 @@ public struct BinaryCodableEncoder: Sendable {
 final class EncodedNode {
     enum Content {
         case null, bool(Bool), signed(Int64), unsigned(UInt64), float(Float), double(Double)
-        case string(String), bytes([UInt8])
+        case string(String), bytes([UInt8]), integers([Int]), doubles([Double])
         case unkeyed([EncodedNode]), keyed([(String, EncodedNode)])
     }
 
@@ -48,6 +48,8 @@ final class EncodedNode {
     static func fastPath<Value>(_ value: Value) -> EncodedNode? {
         switch value {
         case let bytes as [UInt8]: EncodedNode(.bytes(bytes))
+        case let numbers as [Int]: EncodedNode(.integers(numbers))
+        case let numbers as [Double]: EncodedNode(.doubles(numbers))
         case let number as Int: EncodedNode(.signed(Int64(number)))
         case let text as String: EncodedNode(.string(text))
         case let number as Double: EncodedNode(.double(number))
@@ -59,6 +61,8 @@ final class EncodedNode {
         switch content {
         case .string(let text): 10 + text.utf8.count
         case .bytes(let bytes): 10 + bytes.count
+        case .integers(let numbers): 10 + 8 * numbers.count
+        case .doubles(let numbers): 10 + 8 * numbers.count
         case .unkeyed(let items): 10 + items.reduce(0) { $0 + $1.estimatedSize }
         case .keyed(let entries): 10 + entries.reduce(0) { $0 + 10 + $1.0.utf8.count + $1.1.estimatedSize }
         default: 10
@@ -89,6 +93,14 @@ final class EncodedNode {
             output.append(BinaryCodableTag.bytes.rawValue)
             Self.writeVarint(UInt64(bytes.count), into: &output)
             output.append(contentsOf: bytes)
+        case .integers(let numbers):
+            output.append(BinaryCodableTag.integers.rawValue)
+            Self.writeVarint(UInt64(numbers.count), into: &output)
+            numbers.appendLittleEndianBytes(to: &output)
+        case .doubles(let numbers):
+            output.append(BinaryCodableTag.doubles.rawValue)
+            Self.writeVarint(UInt64(numbers.count), into: &output)
+            numbers.map(\.bitPattern).appendLittleEndianBytes(to: &output)
         case .unkeyed(let items):
             output.append(BinaryCodableTag.unkeyed.rawValue)
             Self.writeVarint(UInt64(items.count), into: &output)

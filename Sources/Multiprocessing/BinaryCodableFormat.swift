@@ -15,9 +15,36 @@
 /// | 8 | bytes (`[UInt8]`) | varint length, raw bytes: a plain copy |
 /// | 9 | unkeyed container | varint count, values |
 /// | 10 | keyed container | varint count, then per entry: varint length, UTF-8 key, value |
+/// | 11 | `[Int]` | varint count, 8 bytes little-endian each: a plain copy |
+/// | 12 | `[Double]` | varint count, 8 bytes little-endian each: a plain copy |
 ///
 /// Keys travel with keyed values, so any `Codable` type round-trips whatever order it
 /// encodes and decodes its fields in, and optional fields may be absent.
 enum BinaryCodableTag: UInt8 {
     case null = 0, falseValue, trueValue, signed, unsigned, float, double, string, bytes, unkeyed, keyed
+    case integers, doubles
+}
+
+/// Arrays of 8-byte numbers travel as plain copies of their storage on little-endian
+/// machines (every platform Weave runs on), element by element elsewhere.
+extension Array where Element: FixedWidthInteger {
+    /// Appends the elements' little-endian bytes to `output`.
+    func appendLittleEndianBytes(to output: inout [UInt8]) {
+        #if _endian(little)
+        withUnsafeBytes { output.append(contentsOf: $0) }
+        #else
+        for element in self { withUnsafeBytes(of: element.littleEndian) { output.append(contentsOf: $0) } }
+        #endif
+    }
+
+    /// The `count` elements whose little-endian bytes are `raw`.
+    init(littleEndianBytes raw: UnsafeRawBufferPointer, count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            #if !_endian(little)
+            for index in 0..<count { buffer[index] = Element(littleEndian: buffer[index]) }
+            #endif
+            initialized = count
+        }
+    }
 }

@@ -103,22 +103,26 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
                 try tasks.put(PoolTask(first: first, inputs: Array(inputs[first..<min(first + size, inputs.count)])))
                 chunkCount += 1
             }
-            var outputs = [Output?](repeating: nil, count: inputs.count)
+            // Chunks come back in any order; each lands in its slot, and the slots are joined
+            // in order at the end (whole arrays moved, no per-output bookkeeping).
+            var chunks = [[Output]](repeating: [], count: chunkCount)
             var firstFailure: (index: Int, description: String)?
             for _ in 0..<chunkCount {
                 let outcome = try nextOutcome()
-                for (offset, output) in outcome.outputs.enumerated() {
-                    outputs[outcome.first + offset] = output
-                }
                 if let failure = outcome.failure {
                     let index = outcome.first + outcome.outputs.count
                     if index < firstFailure?.index ?? .max { firstFailure = (index, failure) }
                 }
+                chunks[outcome.first / size] = outcome.outputs
             }
             if let firstFailure {
                 throw MultiprocessingError(.taskFailed, context: "input \(firstFailure.index): \(firstFailure.description)")
             }
-            return outputs.map { $0! }
+            guard chunks.count > 1 else { return chunks[0] }
+            var outputs: [Output] = []
+            outputs.reserveCapacity(inputs.count)
+            for chunk in chunks { outputs.append(contentsOf: chunk) }
+            return outputs
         }
     }
 

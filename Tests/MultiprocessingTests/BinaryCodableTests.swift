@@ -41,6 +41,22 @@ final class BinaryCodableTests: XCTestCase {
         XCTAssertLessThan(try encoder.encode(300).count, 4, "small integers are compact varints")
     }
 
+    func testArraysOfIntAndDoubleArePlainCopies() throws {
+        let integers = Array(-500...500) + [.min, .max]
+        let doubles = [0.5, -0.0, .infinity, .greatestFiniteMagnitude, 1e-300]
+        let integerBytes = try encoder.encode(integers)
+        XCTAssertEqual(integerBytes.count, 1 + 2 + 8 * integers.count, "tag, count, 8 bytes each")
+        XCTAssertEqual(try decoder.decode([Int].self, from: integerBytes), integers)
+        XCTAssertEqual(try decoder.decode([Double].self, from: encoder.encode(doubles)), doubles)
+        XCTAssertTrue(try decoder.decode([Double].self, from: encoder.encode([Double.nan]))[0].isNaN)
+        XCTAssertEqual(try decoder.decode([Int64].self, from: integerBytes), integers.map(Int64.init), "other integer arrays still decode")
+        XCTAssertEqual(try decoder.decode([Float].self, from: encoder.encode([0.5, 2.0])), [0.5, 2.0])
+        XCTAssertThrowsError(try decoder.decode([Int8].self, from: integerBytes), "values that do not fit are errors")
+        XCTAssertThrowsError(try decoder.decode([Int].self, from: Array(integerBytes.dropLast())), "truncated")
+        XCTAssertThrowsError(try decoder.decode([Double].self, from: [12, 0xff, 0xff, 0x7f] + [UInt8](repeating: 0, count: 16)), "count beyond the data")
+        XCTAssertThrowsError(try decoder.decode([String].self, from: integerBytes))
+    }
+
     func testTypeAndRangeMismatchesAreErrors() throws {
         XCTAssertThrowsError(try decoder.decode(Int8.self, from: encoder.encode(300)))
         XCTAssertThrowsError(try decoder.decode(UInt.self, from: encoder.encode(-1)))
