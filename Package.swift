@@ -31,7 +31,8 @@ let package = Package(
         // architecture), stack mapping with guard pages, overflow reporting, and the
         // shims into the Swift runtime and the address sanitizer.
         .target(name: "CWeaveContext"),
-        // Process-side shims that Glibc's import cannot reach (variadic prctl and syscall).
+        // Process-side shims that Glibc's import cannot reach (variadic prctl and syscall,
+        // the _GNU_SOURCE posix_spawn chdir action).
         .target(name: "CWeaveProcess"),
         .target(
             name: "Greenlets",
@@ -67,6 +68,7 @@ let package = Package(
         .target(
             name: "GreenNet",
             dependencies: [
+                "CWeaveProcess",
                 "Greenlets",
                 "GreenHub",
                 .product(name: "DequeModule", package: "swift-collections"),

@@ -126,3 +126,7 @@ void weave_process_close_descriptors_except(int kept) {
     }
 #endif
 }
+
+int weave_process_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}

@@ -23,26 +23,37 @@ import NIOHTTP1
 /// try server.serveForever()
 /// ```
 ///
+/// A handler that must not hold a whole body in memory takes the streaming form
+/// ``init(host:port:maxConnections:reusePort:tls:limits:streamingHandler:)``: it reads the
+/// request body piece by piece from a ``GreenHTTPBodyReader`` and answers with a
+/// ``GreenHTTPStreamingResponse`` whose body it writes piece by piece.
+///
 /// A server belongs to the hub of the thread that made it: make every call on that thread.
 public final class GreenHTTPServer {
     /// Bounds on what a client may send — pywsgi's `MAX_REQUEST_LINE` and friends.
     public struct Limits: Sendable {
         /// The largest request head (request line and header fields), in bytes.
         public var maxHeaderBytes = 16 * 1024
-        /// The largest request body, in bytes.
+        /// The largest request body a handler gets whole, in bytes. A streaming handler
+        /// reads bodies of any size through ``GreenHTTPBodyReader``.
         public var maxBodyBytes = 1024 * 1024
+        /// The most unread request-body bytes the server reads and drops after a
+        /// streaming handler's response, to serve the connection's next request. A
+        /// longer rest (or a chunked one of unknown length) closes the connection instead.
+        public var maxDrainBytes = 256 * 1024
         /// Seconds for the rest of a request to arrive once its head has begun.
         public var readTimeout: Double = 30
         /// Seconds a keep-alive connection may sit idle between requests.
         public var idleTimeout: Double = 60
 
-        /// The defaults: 16 KiB of head, 1 MiB of body, 30 s to read, 60 s idle.
+        /// The defaults: 16 KiB of head, 1 MiB of body, 256 KiB to drain, 30 s to read,
+        /// 60 s idle.
         public init() {}
     }
 
     private let listener: GreenChannelListener
     private var loop: GreenServerLoop<GreenHTTPServerConnection>!
-    private let handler: (GreenHTTPRequest) throws -> GreenHTTPResponse
+    private let handler: (GreenHTTPRequest, GreenHTTPBodyReader) throws -> GreenHTTPStreamingResponse
 
     /// The limits in force.
     public let limits: Limits
@@ -66,9 +77,10 @@ public final class GreenHTTPServer {
     ///   - reusePort: Sets `SO_REUSEPORT`, for one server per hub on a shared port.
     ///   - tls: A server TLS configuration, to serve HTTPS.
     ///   - limits: Size and time bounds on requests.
-    ///   - handler: Answers one request; runs in the connection's green thread.
+    ///   - handler: Answers one request, its body read whole; runs in the connection's
+    ///     green thread.
     /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
-    public init(
+    public convenience init(
         host: String = "127.0.0.1",
         port: Int = 0,
         maxConnections: Int? = nil,
@@ -77,14 +89,64 @@ public final class GreenHTTPServer {
         limits: Limits = Limits(),
         handler: @escaping (GreenHTTPRequest) throws -> GreenHTTPResponse
     ) throws {
+        try self.init(
+            host: host, port: port, maxConnections: maxConnections, reusePort: reusePort, tls: tls, limits: limits
+        ) { request, body in
+            var whole = request
+            whole.body = try body.readAll(maxBytes: limits.maxBodyBytes)
+            return GreenHTTPStreamingResponse(try handler(whole))
+        }
+    }
+
+    /// Listens on `host`:`port` with a handler that streams request and response bodies —
+    /// `WSGIServer((host, port), application)` with an application that reads
+    /// `wsgi.input` piece by piece and returns an iterable body.
+    ///
+    /// ```swift
+    /// let server = try GreenHTTPServer { request, body in
+    ///     var received = 0
+    ///     while let piece = try body.read() {
+    ///         received += piece.count
+    ///     }
+    ///     return GreenHTTPStreamingResponse { writer in
+    ///         try writer.write("received \(received) bytes\n")
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Call on the hub's thread.
+    /// - Parameters:
+    ///   - host: The address to bind; loopback by default.
+    ///   - port: The port; 0 lets the system pick one (read ``port``).
+    ///   - maxConnections: The most connections served at once; `nil`, no limit.
+    ///   - reusePort: Sets `SO_REUSEPORT`, for one server per hub on a shared port.
+    ///   - tls: A server TLS configuration, to serve HTTPS.
+    ///   - limits: Size and time bounds on requests (``Limits-swift.struct/maxBodyBytes``
+    ///     does not bound streamed bodies).
+    ///   - streamingHandler: Answers one request, given without its body (`body` is
+    ///     empty) and a reader of that body; runs in the connection's green thread. The
+    ///     response's body closure runs after the head is sent, and may read more of the
+    ///     request body meanwhile.
+    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        maxConnections: Int? = nil,
+        reusePort: Bool = false,
+        tls: GreenTLSConfiguration? = nil,
+        limits: Limits = Limits(),
+        streamingHandler: @escaping (GreenHTTPRequest, GreenHTTPBodyReader) throws -> GreenHTTPStreamingResponse
+    ) throws {
         if let tls, tls.isClient {
             throw GreenNetError(.invalidArgument, "a client TLS configuration was given to a server; use GreenTLSConfiguration.server(...)")
         }
-        guard limits.maxHeaderBytes > 0, limits.maxBodyBytes >= 0, limits.readTimeout > 0, limits.idleTimeout > 0 else {
+        guard limits.maxHeaderBytes > 0, limits.maxBodyBytes >= 0, limits.maxDrainBytes >= 0,
+            limits.readTimeout > 0, limits.idleTimeout > 0
+        else {
             throw GreenNetError(.invalidArgument, "the HTTP server limits must be positive: \(limits)")
         }
         self.limits = limits
-        self.handler = handler
+        self.handler = streamingHandler
         let listener = try GreenChannelListener.bind(.tcp(host: host, port: port), backlog: 256, reusePort: reusePort) { channel in
             let pipeline = channel.pipeline.syncOperations
             if let tls {
@@ -163,60 +225,87 @@ public final class GreenHTTPServer {
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 connection.sendContinue(version: head.version)
             }
-            guard let body = try readBody(connection) else { return }
+            let body = GreenHTTPBodyReader(connection: connection, head: head, timeout: limits.readTimeout)
             let request = GreenHTTPRequest(
                 method: head.method.rawValue,
                 uri: head.uri,
                 headers: head.headers.map { ($0.name, $0.value) },
-                body: body,
                 version: "HTTP/\(head.version.major).\(head.version.minor)")
-            var response: GreenHTTPResponse
+            let response: GreenHTTPStreamingResponse
             do {
-                response = try handler(request)
+                response = try handler(request, body)
             } catch let exit as GreenletExit {
                 throw exit
             } catch {
+                if let failure = body.failure {
+                    try reject(connection, after: failure)
+                    return
+                }
                 loop.errorLog("GreenHTTPServer:\(port): the handler failed on \(head.method.rawValue) \(head.uri): \(error)")
-                response = GreenHTTPResponse(status: 500, text: "Internal Server Error\n")
+                response = GreenHTTPStreamingResponse(GreenHTTPResponse(status: 500, text: "Internal Server Error\n"))
             }
+            let bodyAllowed = head.method != .HEAD && response.status != 204 && response.status != 304
             let keepAlive = head.isKeepAlive && !loop.isStopping
                 && response.header("Connection")?.lowercased() != "close"
-            try connection.write(
-                response, version: head.version, keepAlive: keepAlive,
-                bodyAllowed: head.method != .HEAD && response.status != 204 && response.status != 304,
-                deadline: GreenDeadline(limits.readTimeout))
-            guard keepAlive else { return }
+                && body.canDrain(upTo: limits.maxDrainBytes)
+                // An HTTP/1.0 body of unknown length ends with the connection.
+                && (response.contentLength != nil || !bodyAllowed || head.version != .http1_0)
+            let sent = try send(response, on: connection, version: head.version, keepAlive: keepAlive, bodyAllowed: bodyAllowed, request: head)
+            guard sent else { return }
+            if keepAlive, body.drain(until: try GreenDeadline(limits.readTimeout)) {
+                continue
+            }
+            if !body.isComplete, body.failure == nil {
+                connection.closeAfterDiscardingInput(until: try GreenDeadline(limits.readTimeout))
+            }
+            return
         }
     }
 
-    /// The body of the request whose head was just read, or `nil` when the connection must
-    /// end (after an error response, or because the client left).
-    private func readBody(_ connection: GreenHTTPServerConnection) throws -> [UInt8]? {
-        var body: [UInt8] = []
-        let deadline = try GreenDeadline(limits.readTimeout)
-        while true {
-            let part: GreenHTTPServerConnection.Incoming
+    /// Sends a response: its head, then its body as ``GreenHTTPStreamingResponse/writeBody``
+    /// writes it, then its end.
+    /// - Returns: Whether the whole response went out as framed; if not (the body closure
+    ///   failed or fell short of its length) the error is logged and the connection must
+    ///   close.
+    private func send(
+        _ response: GreenHTTPStreamingResponse,
+        on connection: GreenHTTPServerConnection,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        bodyAllowed: Bool,
+        request: HTTPRequestHead?
+    ) throws -> Bool {
+        connection.writeHead(
+            status: response.status, headers: response.headers, contentLength: response.contentLength,
+            version: version, keepAlive: keepAlive)
+        if bodyAllowed {
+            let writer = GreenHTTPBodyWriter(connection: connection, declaredLength: response.contentLength, timeout: limits.readTimeout)
             do {
-                part = try connection.next(deadline)
-            } catch is GreenTimeoutError {
-                try reject(connection, 408, "Request Timeout")
-                return nil
+                try response.writeBody(writer)
+            } catch let exit as GreenletExit {
+                throw exit
+            } catch {
+                let target = request.map { "\($0.method.rawValue) \($0.uri)" } ?? "an error response"
+                loop.errorLog("GreenHTTPServer:\(port): writing the response body to \(target) failed: \(error)")
+                return false
             }
-            switch part {
-            case .body(var buffer):
-                guard body.count + buffer.readableBytes <= limits.maxBodyBytes else {
-                    try reject(connection, 413, "Content Too Large")
-                    return nil
-                }
-                body += buffer.readBytes(length: buffer.readableBytes) ?? []
-            case .end:
-                return body
-            case .malformed(let error):
-                try reject(connection, 400, "Bad Request", cause: error)
-                return nil
-            case .head, .closed:
-                return nil
+            guard writer.isComplete else {
+                loop.errorLog("GreenHTTPServer:\(port): the response body was \(writer.bytesWritten) bytes, not its Content-Length of \(response.contentLength ?? 0)")
+                return false
             }
+        }
+        try connection.writeEnd(deadline: GreenDeadline(limits.readTimeout))
+        return true
+    }
+
+    /// Answers a request whose body could not be read as the reader's failure says:
+    /// 408 for a timeout, 413 for too long a body, 400 for a malformed one.
+    private func reject(_ connection: GreenHTTPServerConnection, after failure: GreenHTTPBodyReader.Failure) throws {
+        switch failure {
+        case .timedOut: try reject(connection, 408, "Request Timeout")
+        case .tooLarge: try reject(connection, 413, "Content Too Large")
+        case .malformed(let error): try reject(connection, 400, "Bad Request", cause: error)
+        case .closed: return
         }
     }
 
@@ -227,9 +316,9 @@ public final class GreenHTTPServer {
             return
         }
         do {
-            try connection.write(
-                GreenHTTPResponse(status: status, text: reason + "\n"), version: .http1_1, keepAlive: false,
-                bodyAllowed: true, deadline: GreenDeadline(limits.readTimeout))
+            _ = try send(
+                GreenHTTPStreamingResponse(GreenHTTPResponse(status: status, text: reason + "\n")), on: connection,
+                version: .http1_1, keepAlive: false, bodyAllowed: true, request: nil)
         } catch let error as GreenNetError where error.code == .connectionClosed {
             return
         } catch is GreenTimeoutError {

@@ -48,35 +48,75 @@ final class GreenHTTPServerConnection {
         }
     }
 
-    /// Writes a whole response and waits until it is sent.
-    func write(_ response: GreenHTTPResponse, version: HTTPVersion, keepAlive: Bool, bodyAllowed: Bool, deadline: GreenDeadline) throws {
+    /// Writes a response head (not flushed: the first body part or the end flushes it).
+    /// `Content-Length` comes from `contentLength`; without it NIOHTTP1's encoder frames an
+    /// HTTP/1.1 body with chunked transfer-encoding, and an HTTP/1.0 one ends at the close.
+    func writeHead(
+        status: Int,
+        headers fields: [(name: String, value: String)],
+        contentLength: Int?,
+        version: HTTPVersion,
+        keepAlive: Bool
+    ) {
         var headers = HTTPHeaders()
-        for (name, value) in response.headers {
+        for (name, value) in fields {
             switch name.lowercased() {
             case "content-length", "connection", "transfer-encoding": continue
             default: headers.add(name: name, value: value)
             }
         }
-        let status = (100...999).contains(response.status) ? response.status : 500
-        headers.add(name: "Content-Length", value: String(response.body.count))
+        if let contentLength {
+            headers.add(name: "Content-Length", value: String(contentLength))
+        }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if version == .http1_0 {
             headers.add(name: "Connection", value: "keep-alive")
         }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
-        channel.write(HTTPServerResponsePart.head(head), promise: nil)
-        if bodyAllowed, !response.body.isEmpty {
-            var buffer = channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+        let status = HTTPResponseStatus(statusCode: (100...999).contains(status) ? status : 500)
+        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: status, headers: headers)), promise: nil)
+    }
+
+    /// Writes and flushes one piece of a response body; while the channel holds more than
+    /// its high-water mark unsent, waits in the greenlet for the client to read.
+    func writeBody(_ buffer: ByteBuffer, deadline: GreenDeadline) throws {
+        try checkConnected()
+        channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+        while !channel.isWritable {
+            try checkConnected()
+            try parts.writable.wait(for: "room to send to \(String(describing: self.channel.remoteAddress))", until: deadline) {}
         }
+    }
+
+    /// Ends the response and waits until it is sent.
+    func writeEnd(deadline: GreenDeadline) throws {
         let sent = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: sent)
         do {
             try sent.futureResult.greenWait(until: deadline)
         } catch where GreenNetError.isTransport(error) {
             throw GreenNetError(.connectionClosed, "the client closed the connection before the response was sent", underlying: error)
+        }
+    }
+
+    private func checkConnected() throws {
+        if parts.isClosed {
+            throw GreenNetError(.connectionClosed, "the client closed the connection before the response was sent")
+        }
+    }
+
+    /// Ends a connection whose client may still be sending a request body the handler did
+    /// not read: shuts this side's output (the client reads the response to its end), then
+    /// reads and drops what comes until the client closes or `deadline`. Closing at once
+    /// with unread bytes would reset the connection, and a reset can destroy the response
+    /// before the client reads it.
+    func closeAfterDiscardingInput(until deadline: GreenDeadline) {
+        channel.close(mode: .output, promise: nil)
+        while true {
+            switch try? next(deadline) {
+            case .head, .body, .end: continue
+            case .malformed, .closed, nil: return
+            }
         }
     }
 
@@ -98,7 +138,11 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
     private var queued = Deque<HTTPServerRequestPart>()
     private(set) var failure: (any Error)?
     private(set) var inputClosed = false
+    /// The channel is closed: nothing more can be sent.
+    private(set) var isClosed = false
     let event = GreenSignal()
+    /// Wakes the greenlet writing a response body when the channel may take more bytes.
+    let writable = GreenSignal()
 
     func take() -> HTTPServerRequestPart? {
         queued.popFirst()
@@ -120,8 +164,15 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         inputClosed = true
+        isClosed = true
         event.signal()
+        writable.signal()
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable.signal()
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -135,5 +186,6 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if failure == nil { failure = error }
         event.signal()
+        writable.signal()
     }
 }

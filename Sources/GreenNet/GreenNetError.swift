@@ -43,6 +43,11 @@ public struct GreenNetError: Error, CustomStringConvertible {
         public static let wrongThread = Code(12)
         /// A host name could not be resolved. Check the name and the DNS settings.
         public static let nameResolutionFailed = Code(13)
+        /// Joining or leaving a multicast group, or setting a multicast option, failed:
+        /// the interface address is not this host's, the group is joined already (or was
+        /// not), or the group's address family differs from the socket's. Check the group
+        /// and interface addresses and the address the socket is bound to.
+        public static let multicastFailed = Code(14)
 
         public var description: String {
             switch self {
@@ -58,7 +63,8 @@ public struct GreenNetError: Error, CustomStringConvertible {
             case .subprocessFailed: "subprocessFailed"
             case .fileFailed: "fileFailed"
             case .wrongThread: "wrongThread"
-            default: "nameResolutionFailed"
+            case .nameResolutionFailed: "nameResolutionFailed"
+            default: "multicastFailed"
             }
         }
     }

@@ -176,6 +176,15 @@ public final class GreenStream {
     /// This side's address — `getsockname()`.
     public var localAddress: SocketAddress? { channel.localAddress }
 
+    /// The application protocol that client and server agreed on in the TLS handshake
+    /// (ALPN), such as `"h2"` — `SSLSocket.selected_alpn_protocol()`.
+    ///
+    /// `nil` without TLS, when either side offered no protocols or they had none in
+    /// common, and before the handshake has completed: a client's ``connect(host:port:timeout:tls:)``
+    /// returns after it, while an accepted server connection completes it during its first
+    /// `receive` or `readLine`. Call on the hub's thread.
+    public var negotiatedApplicationProtocol: String? { handler.negotiatedProtocol }
+
     // MARK: Closing
 
     /// Closes this side's output; the peer reads end-of-stream, and this side can still

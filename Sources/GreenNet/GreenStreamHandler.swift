@@ -30,6 +30,8 @@ final class GreenStreamHandler: ChannelInboundHandler {
     private(set) var failure: (any Error)?
     /// The TLS handshake has completed (only meaningful with a TLS handler in front).
     private(set) var handshakeDone = false
+    /// The application protocol the TLS handshake agreed on (ALPN), if any.
+    private(set) var negotiatedProtocol: String?
     /// Wakes the connection's reading greenlet when something it may want happens.
     let event = GreenSignal()
     /// Wakes the connection's writing greenlet when the channel may take more bytes.
@@ -121,8 +123,9 @@ final class GreenStreamHandler: ChannelInboundHandler {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
             self.event.signal()
-        } else if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+        } else if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
             handshakeDone = true
+            negotiatedProtocol = negotiated
             self.event.signal()
         }
         context.fireUserInboundEventTriggered(event)

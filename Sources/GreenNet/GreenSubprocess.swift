@@ -1,3 +1,4 @@
+import CWeaveProcess
 import GreenHub
 import NIOCore
 import NIOPosix
@@ -46,20 +47,26 @@ public final class GreenSubprocess {
     public var exitStatus: Int32? { status }
 
     /// Starts `arguments[0]` (looked up in `PATH`) with the rest as its arguments —
-    /// `Popen(args, stdin=..., stdout=..., stderr=..., env=...)`.
+    /// `Popen(args, cwd=..., env=..., stdin=..., stdout=..., stderr=...)`.
     ///
     /// Call on the hub's thread.
     /// - Parameters:
     ///   - arguments: The command and its arguments; not empty.
-    ///   - environment: The command's environment, `NAME=value` each; `nil` passes this
-    ///     process's.
+    ///   - directory: The command's working directory — `cwd=`; `nil` keeps this
+    ///     process's. The command changes into it before it starts (`posix_spawn`'s
+    ///     `posix_spawn_file_actions_addchdir_np`), so a relative command path such as
+    ///     `./tool` is looked up there, as with Python's `cwd=` on POSIX.
+    ///   - environment: The command's environment, `NAME=value` each — `env=`; `nil` passes
+    ///     this process's.
     ///   - stdin: Where its standard input comes from.
     ///   - stdout: Where its standard output goes.
     ///   - stderr: Where its standard error goes.
-    /// - Throws: `GreenNetError.subprocessFailed` if it cannot be started (no such command),
-    ///   `.invalidArgument` for empty arguments.
+    /// - Throws: `GreenNetError.subprocessFailed` if it cannot be started (no such command,
+    ///   or `directory` is missing or not a directory); `.invalidArgument` for empty
+    ///   arguments or an empty `directory`. Nothing is left running or open then.
     public init(
         _ arguments: [String],
+        directory: String? = nil,
         environment: [String]? = nil,
         stdin: Redirect = .inherit,
         stdout: Redirect = .inherit,
@@ -67,6 +74,9 @@ public final class GreenSubprocess {
     ) throws {
         guard let command = arguments.first, !command.isEmpty else {
             throw GreenNetError(.invalidArgument, "a subprocess needs a command: pass its name or path as the first argument")
+        }
+        if let directory {
+            try Self.checkDirectory(directory)
         }
         var parentEnds: [Int32] = []
         var childEnds: [Int32] = []
@@ -78,6 +88,12 @@ public final class GreenSubprocess {
         }
         var pipes: [Int32: Int32] = [:]
         do {
+            if let directory {
+                let failure = weave_process_spawn_add_chdir(&actions, directory)
+                guard failure == 0 else {
+                    throw GreenNetError(.subprocessFailed, "could not prepare the change to \(directory.debugDescription): \(String(cString: strerror(failure)))")
+                }
+            }
             for (target, redirect) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
                 switch redirect {
                 case .inherit:
@@ -98,7 +114,7 @@ public final class GreenSubprocess {
                     posix_spawn_file_actions_adddup2(&actions, childEnd, target)
                 }
             }
-            pid = try Self.spawn(arguments, environment: environment, actions: &actions)
+            pid = try Self.spawn(arguments, directory: directory, environment: environment, actions: &actions)
         } catch {
             parentEnds.forEach { _ = close($0) }
             throw error
@@ -108,7 +124,27 @@ public final class GreenSubprocess {
         standardError = try pipes[2].map { try Self.stream(reading: $0) }
     }
 
-    private static func spawn(_ arguments: [String], environment: [String]?, actions: inout posix_spawn_file_actions_t) throws -> Int32 {
+    /// Throws a clear error when `directory` cannot be a working directory, before anything
+    /// is spawned or opened.
+    private static func checkDirectory(_ directory: String) throws {
+        guard !directory.isEmpty else {
+            throw GreenNetError(.invalidArgument, "the working directory is empty; pass a directory's path, or nil to keep this process's")
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0 else {
+            throw GreenNetError(.subprocessFailed, "the working directory \(directory.debugDescription) cannot be used: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw GreenNetError(.subprocessFailed, "the working directory \(directory.debugDescription) is not a directory")
+        }
+    }
+
+    private static func spawn(
+        _ arguments: [String],
+        directory: String?,
+        environment: [String]?,
+        actions: inout posix_spawn_file_actions_t
+    ) throws -> Int32 {
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup($0) } + [nil] }
         defer {
@@ -123,7 +159,8 @@ public final class GreenSubprocess {
             result = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
         }
         guard result == 0 else {
-            throw GreenNetError(.subprocessFailed, "could not start \(arguments[0].debugDescription): \(String(cString: strerror(result))); check the command's name and PATH")
+            let place = directory.map { " in \($0.debugDescription)" } ?? ""
+            throw GreenNetError(.subprocessFailed, "could not start \(arguments[0].debugDescription)\(place): \(String(cString: strerror(result))); check the command's name and PATH, and that the directory can be entered")
         }
         return pid
     }
@@ -235,15 +272,26 @@ public final class GreenSubprocess {
     /// `subprocess.run(args, input=..., capture_output=True, timeout=...)`.
     ///
     /// Call on the hub's thread.
+    /// - Parameters:
+    ///   - arguments: The command and its arguments; not empty.
+    ///   - directory: The command's working directory — `cwd=`; `nil` keeps this process's.
+    ///   - environment: The command's environment, `NAME=value` each — `env=`; `nil`
+    ///     passes this process's.
+    ///   - input: Bytes for its standard input; `nil` gives it `/dev/null`.
+    ///   - timeout: Seconds it may run.
     /// - Returns: The exit status (see ``exitStatus``), standard output and standard error.
-    /// - Throws: As ``init(_:environment:stdin:stdout:stderr:)`` and
+    /// - Throws: As ``init(_:directory:environment:stdin:stdout:stderr:)`` and
     ///   ``communicate(input:timeout:)``; on a timeout the command is killed first.
     public static func run(
         _ arguments: [String],
+        directory: String? = nil,
+        environment: [String]? = nil,
         input: [UInt8]? = nil,
         timeout: Double? = nil
     ) throws -> (status: Int32, output: [UInt8], error: [UInt8]) {
-        let process = try GreenSubprocess(arguments, stdin: input == nil ? .discard : .pipe, stdout: .pipe, stderr: .pipe)
+        let process = try GreenSubprocess(
+            arguments, directory: directory, environment: environment,
+            stdin: input == nil ? .discard : .pipe, stdout: .pipe, stderr: .pipe)
         do {
             let (output, error) = try process.communicate(input: input, timeout: timeout)
             return (process.exitStatus ?? 0, output, error)

@@ -18,7 +18,7 @@ import NIOPosix
 /// let (reply, sender) = try socket.receive(timeout: 1)
 /// ```
 public final class GreenUDPSocket {
-    private let channel: any Channel
+    let channel: any Channel
     private let handler: GreenDatagramHandler
     private var closedLocally = false
     private var wakeSource = GreenWakeSource()
@@ -45,16 +45,20 @@ public final class GreenUDPSocket {
     ///
     /// Call on the hub's thread.
     /// - Parameters:
-    ///   - host: The local address: `"127.0.0.1"` (the default), `"0.0.0.0"`, `"::"`.
+    ///   - host: The local address: `"127.0.0.1"` (the default), `"0.0.0.0"`, `"::"`. A
+    ///     socket that receives multicast binds the wildcard address (or the group's).
     ///   - port: The local port; 0 (the default) lets the system pick one.
+    ///   - reuseAddress: Sets `SO_REUSEADDR` — `setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` —
+    ///     so that several sockets can bind one port, each receiving the groups it joined.
     /// - Throws: `GreenNetError.bindFailed` or `.invalidArgument`.
-    public static func bind(host: String = "127.0.0.1", port: Int = 0) throws -> GreenUDPSocket {
+    public static func bind(host: String = "127.0.0.1", port: Int = 0, reuseAddress: Bool = false) throws -> GreenUDPSocket {
         guard !host.isEmpty else {
             throw GreenNetError(.invalidArgument, "the host to bind is empty; pass \"127.0.0.1\", \"0.0.0.0\" or \"::\"")
         }
         try GreenAddress.check(port: port, allowZero: true)
         let bootstrap = DatagramBootstrap(group: Hub.current.eventLoop)
             .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_reuseaddr), value: reuseAddress ? 1 : 0)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(GreenDatagramHandler())
@@ -128,7 +132,7 @@ public final class GreenUDPSocket {
         channel.close(promise: nil)
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         if closedLocally {
             throw GreenNetError(.connectionClosed, "this UDP socket was closed by close(); bind a new one")
         }

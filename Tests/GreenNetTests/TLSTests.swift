@@ -5,39 +5,6 @@ import Greenlets
 import WeaveTestSupport
 import XCTest
 
-/// A self-signed certificate for `localhost` and 127.0.0.1, made with the `openssl` tool at
-/// test time.
-private struct TestCertificate {
-    let certificatePEM: String
-    let keyPEM: String
-
-    static func make() throws -> TestCertificate {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weave-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = directory.appendingPathComponent("cert.pem")
-        let key = directory.appendingPathComponent("key.pem")
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key.path, "-out", certificate.path, "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ]
-        openssl.standardError = FileHandle.nullDevice
-        do {
-            try openssl.run()
-        } catch {
-            throw XCTSkip("the openssl tool is not available to make a test certificate")
-        }
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw XCTSkip("openssl could not make a test certificate") }
-        return TestCertificate(
-            certificatePEM: try String(contentsOf: certificate, encoding: .utf8),
-            keyPEM: try String(contentsOf: key, encoding: .utf8))
-    }
-}
-
 final class TLSTests: XCTestCase {
     func testTLSEchoWithTrustedCertificateAndRejectionOfAnUntrustedOne() throws {
         let certificate = try TestCertificate.make()

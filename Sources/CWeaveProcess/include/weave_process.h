@@ -1,6 +1,7 @@
 #ifndef WEAVE_PROCESS_H
 #define WEAVE_PROCESS_H
 
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,5 +45,10 @@ int weave_process_never_threaded(void);
 
 /// Closes every descriptor from 3 up except `kept` (Linux `close_range`, a loop elsewhere).
 void weave_process_close_descriptors_except(int kept);
+
+/// Adds to `actions` a change of the working directory to `path`, made in the child before
+/// the program starts (`posix_spawn_file_actions_addchdir_np`: glibc 2.29+, macOS 10.15+;
+/// Glibc's Swift import hides it behind `_GNU_SOURCE`). Returns 0, or an error number.
+int weave_process_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 
 #endif
