@@ -278,7 +278,9 @@ public final class GreenHTTPServer {
         connection.writeHead(
             status: response.status, headers: response.headers, contentLength: response.contentLength,
             version: version, keepAlive: keepAlive)
-        if bodyAllowed {
+        if bodyAllowed, case .whole(let bytes) = response.body, bytes.count == response.contentLength {
+            try connection.writeWholeBody(bytes)
+        } else if bodyAllowed {
             let writer = GreenHTTPBodyWriter(connection: connection, declaredLength: response.contentLength, timeout: limits.readTimeout)
             do {
                 try response.writeBody(writer)

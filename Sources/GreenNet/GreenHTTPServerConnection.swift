@@ -88,6 +88,16 @@ final class GreenHTTPServerConnection {
         }
     }
 
+    /// Writes a body known in full without flushing it: the end that follows sends head,
+    /// body and end in one write.
+    func writeWholeBody(_ bytes: [UInt8]) throws {
+        try checkConnected()
+        guard !bytes.isEmpty else { return }
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+    }
+
     /// Ends the response and waits until it is sent.
     func writeEnd(deadline: GreenDeadline) throws {
         let sent = channel.eventLoop.makePromise(of: Void.self)

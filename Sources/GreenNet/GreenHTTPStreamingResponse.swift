@@ -26,7 +26,24 @@ public struct GreenHTTPStreamingResponse {
     /// Writes the body; throwing (after the head went out) makes the server close the
     /// connection and log the error. Not called for `HEAD` requests and 204 or 304
     /// responses, which have no body.
-    public var writeBody: (GreenHTTPBodyWriter) throws -> Void
+    public var writeBody: (GreenHTTPBodyWriter) throws -> Void {
+        get {
+            switch body {
+            case .whole(let bytes): { writer in try writer.write(bytes) }
+            case .streamed(let write): write
+            }
+        }
+        set { body = .streamed(newValue) }
+    }
+
+    /// The body: bytes known in full, which the server sends with the head in one write,
+    /// or a closure that writes it piece by piece.
+    enum Body {
+        case whole([UInt8])
+        case streamed((GreenHTTPBodyWriter) throws -> Void)
+    }
+
+    var body: Body
 
     /// A response whose body `writeBody` writes.
     ///
@@ -44,15 +61,16 @@ public struct GreenHTTPStreamingResponse {
         self.status = status
         self.headers = headers
         self.contentLength = contentLength
-        self.writeBody = writeBody
+        body = .streamed(writeBody)
     }
 
     /// A whole response, sent with its `Content-Length` — for a streaming handler that
     /// answers some requests at once.
     public init(_ response: GreenHTTPResponse) {
-        self.init(status: response.status, headers: response.headers, contentLength: response.body.count) { writer in
-            try writer.write(response.body)
-        }
+        status = response.status
+        headers = response.headers
+        contentLength = response.body.count
+        body = .whole(response.body)
     }
 
     /// The first value of the header `name`, compared without regard to case.
