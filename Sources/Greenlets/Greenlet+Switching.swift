@@ -92,8 +92,18 @@ extension GreenletCore {
     static func runBodyToCompletion(
         _ unmanaged: Unmanaged<GreenletCore>
     ) -> (UnsafeMutablePointer<weave_context>, UnsafeMutablePointer<weave_context>) {
+        // This frame holds the core (its handle may go away while the body runs); the
+        // core holds its thread's runtime, which is used without a reference of its own.
         let core = unmanaged.takeUnretainedValue()
-        let thread = core.thread
+        return Unmanaged.passUnretained(core.thread)._withUnsafeGuaranteedRef { thread in
+            finish(core, on: thread)
+        }
+    }
+
+    @inline(__always)
+    private static func finish(
+        _ core: GreenletCore, on thread: GreenletThread
+    ) -> (UnsafeMutablePointer<weave_context>, UnsafeMutablePointer<weave_context>) {
         var outcome: Transfer
         do {
             let argument = try thread.takeTransferAfterResuming()

@@ -130,11 +130,14 @@ final class GreenletCore {
 
     /// The first ancestor that has not finished; a thread's main greenlet never finishes.
     var liveSelfOrAncestor: GreenletCore {
-        var target = self
-        while target.state == .dead, let up = target.parent?.core {
+        // Each ancestor is kept alive by its child's `parent`: the walk holds no references.
+        var target = Unmanaged.passUnretained(self)
+        while let up = target._withUnsafeGuaranteedRef({ core in
+            core.state == .dead ? core.parent.map { Unmanaged.passUnretained($0.core) } : nil
+        }) {
             target = up
         }
-        return target
+        return target.takeUnretainedValue()
     }
 
     // MARK: Stacks
