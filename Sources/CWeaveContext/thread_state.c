@@ -8,6 +8,7 @@
 #include <string.h>
 
 _Thread_local void *weave_thread_state_slot __attribute__((tls_model("initial-exec")));
+_Thread_local int weave_exclusivity_base_is_empty __attribute__((tls_model("initial-exec")));
 static pthread_key_t weave_thread_state_key;
 static pthread_once_t weave_thread_state_key_once = PTHREAD_ONCE_INIT;
 static void (*weave_thread_state_destructor)(void *);
@@ -52,5 +53,8 @@ void weave_context_init_thread_main(weave_context *context) {
     context->started = 1;
     strcpy(context->name, "main");
     weave_swift_enter_thread_local_context(context->tls_state);
+    // Entered with an empty saved set, the runtime records the accesses the thread
+    // already had (none, almost always) as the base every later exit restores.
+    weave_exclusivity_base_is_empty = context->tls_state[0] == NULL;
     weave_set_current_context(context);
 }

@@ -117,6 +117,10 @@ int weave_shared_stack_create(size_t usable, weave_shared_stack *out);
 /// Unmaps a shared stack made by weave_shared_stack_create.
 void weave_shared_stack_destroy(weave_shared_stack *shared);
 
+/// Whether the calling thread had no exclusivity accesses in progress when its main
+/// context was made (see weave_context_init_thread_main).
+extern _Thread_local int weave_exclusivity_base_is_empty __attribute__((tls_model("initial-exec")));
+
 /// The context running on this thread, as the stack-overflow reporter sees it.
 extern _Thread_local weave_context *weave_running_context __attribute__((tls_model("initial-exec")));
 
