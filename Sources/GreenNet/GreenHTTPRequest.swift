@@ -35,7 +35,7 @@ public struct GreenHTTPRequest: Sendable {
     /// The first value of the header `name`, compared without regard to case —
     /// `environ["HTTP_" + NAME]`.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.firstValue(named: name)
     }
 
     /// The body decoded as UTF-8 (invalid bytes become U+FFFD).

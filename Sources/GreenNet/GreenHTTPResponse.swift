@@ -23,7 +23,7 @@ public struct GreenHTTPResponse: Sendable {
 
     /// The first value of the header `name`, compared without regard to case.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.firstValue(named: name)
     }
 
     /// The body decoded as UTF-8 (invalid bytes become U+FFFD) — `text`.

@@ -222,7 +222,9 @@ public final class GreenHTTPServer {
                 try reject(connection, 431, "Request Header Fields Too Large")
                 return
             }
-            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            if head.headers.contains(name: "Expect"),
+                head.headers[canonicalForm: "Expect"].contains(where: { String($0).equalsIgnoringASCIICase("100-continue") })
+            {
                 connection.sendContinue(version: head.version)
             }
             let body = GreenHTTPBodyReader(connection: connection, head: head, timeout: limits.readTimeout)
@@ -230,7 +232,7 @@ public final class GreenHTTPServer {
                 method: head.method.rawValue,
                 uri: head.uri,
                 headers: head.headers.map { ($0.name, $0.value) },
-                version: "HTTP/\(head.version.major).\(head.version.minor)")
+                version: Self.versionName(head.version))
             let response: GreenHTTPStreamingResponse
             do {
                 response = try handler(request, body)
@@ -246,7 +248,7 @@ public final class GreenHTTPServer {
             }
             let bodyAllowed = head.method != .HEAD && response.status != 204 && response.status != 304
             let keepAlive = head.isKeepAlive && !loop.isStopping
-                && response.header("Connection")?.lowercased() != "close"
+                && response.header("Connection")?.equalsIgnoringASCIICase("close") != true
                 && body.canDrain(upTo: limits.maxDrainBytes)
                 // An HTTP/1.0 body of unknown length ends with the connection.
                 && (response.contentLength != nil || !bodyAllowed || head.version != .http1_0)
@@ -325,6 +327,15 @@ public final class GreenHTTPServer {
             return
         } catch is GreenTimeoutError {
             return
+        }
+    }
+
+    /// "HTTP/1.1" for `version`, without formatting a string for the usual two.
+    private static func versionName(_ version: HTTPVersion) -> String {
+        switch version {
+        case .http1_1: "HTTP/1.1"
+        case .http1_0: "HTTP/1.0"
+        default: "HTTP/\(version.major).\(version.minor)"
         }
     }
 

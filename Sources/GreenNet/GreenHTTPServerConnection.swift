@@ -48,6 +48,9 @@ final class GreenHTTPServerConnection {
         }
     }
 
+    /// The fields the server sets from the response's framing, whatever the handler gave.
+    private static let serverFramedFields = ["Content-Length", "Connection", "Transfer-Encoding"]
+
     /// Writes a response head (not flushed: the first body part or the end flushes it).
     /// `Content-Length` comes from `contentLength`; without it NIOHTTP1's encoder frames an
     /// HTTP/1.1 body with chunked transfer-encoding, and an HTTP/1.0 one ends at the close.
@@ -59,11 +62,8 @@ final class GreenHTTPServerConnection {
         keepAlive: Bool
     ) {
         var headers = HTTPHeaders()
-        for (name, value) in fields {
-            switch name.lowercased() {
-            case "content-length", "connection", "transfer-encoding": continue
-            default: headers.add(name: name, value: value)
-            }
+        for (name, value) in fields where !Self.serverFramedFields.contains(where: name.equalsIgnoringASCIICase) {
+            headers.add(name: name, value: value)
         }
         if let contentLength {
             headers.add(name: "Content-Length", value: String(contentLength))
@@ -142,10 +142,23 @@ final class GreenHTTPServerConnection {
 }
 
 /// Keeps the decoded request parts of one connection for its greenlet.
+///
+/// The channel runs with `autoRead` off. While fewer than ``readAheadParts`` parts and
+/// ``readAheadBytes`` body bytes wait here, the handler asks for the next read as soon as
+/// one completes, so the socket stays registered for reading between keep-alive requests
+/// (NIO would otherwise drop and re-add its interest, two `epoll_ctl` calls a request); past
+/// either bound it stops, and a greenlet that does not read its request body pushes back
+/// on the client.
 final class GreenHTTPPartsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
 
+    /// The most parts buffered before the socket stops reading ahead.
+    static let readAheadParts = 32
+    /// The most body bytes buffered before the socket stops reading ahead.
+    static let readAheadBytes = 64 * 1024
+
     private var queued = Deque<HTTPServerRequestPart>()
+    private var queuedBodyBytes = 0
     private(set) var failure: (any Error)?
     private(set) var inputClosed = false
     /// The channel is closed: nothing more can be sent.
@@ -155,18 +168,26 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
     let writable = GreenSignal()
 
     func take() -> HTTPServerRequestPart? {
-        queued.popFirst()
+        let part = queued.popFirst()
+        if case .body(let buffer) = part {
+            queuedBodyBytes -= buffer.readableBytes
+        }
+        return part
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        queued.append(Self.unwrapInboundIn(data))
+        let part = Self.unwrapInboundIn(data)
+        if case .body(let buffer) = part {
+            queuedBodyBytes += buffer.readableBytes
+        }
+        queued.append(part)
         event.signal()
     }
 
-    /// A read that brought only part of a request leaves no read pending (`autoRead` is
-    /// off), so while the connection's greenlet still waits for a part, ask for the rest.
+    /// Reads ahead while little is buffered (see the type's notes); a read that brought
+    /// only part of a request leaves no read pending otherwise.
     func channelReadComplete(context: ChannelHandlerContext) {
-        if queued.isEmpty, !inputClosed, event.hasWaiter {
+        if !inputClosed, queued.count < Self.readAheadParts, queuedBodyBytes < Self.readAheadBytes {
             context.read()
         }
         context.fireChannelReadComplete()

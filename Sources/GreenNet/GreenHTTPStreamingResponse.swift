@@ -75,6 +75,6 @@ public struct GreenHTTPStreamingResponse {
 
     /// The first value of the header `name`, compared without regard to case.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.firstValue(named: name)
     }
 }
