@@ -94,18 +94,69 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
     ///   `.poolClosed` after `close()` or `terminate()`; `.invalidArgument` for a chunk
     ///   size below 1; `EncodingError`/`DecodingError` for values that do not encode.
     public func map(_ inputs: [Input], chunkSize: Int? = nil) throws -> [Output] {
+        guard !inputs.isEmpty else {
+            try lock.withLock { try checkRunning() }
+            return []
+        }
+        // Chunks come back in any order; each lands in its slot, and the slots are joined
+        // in order at the end (whole arrays moved, no per-output bookkeeping).
+        var chunks: [[Output]] = []
+        try run(inputs, chunkSize: chunkSize) { outcome, size, count in
+            if chunks.isEmpty { chunks = Array(repeating: [], count: count) }
+            chunks[outcome.first / size] = outcome.outputs
+        }
+        guard chunks.count > 1 else { return chunks[0] }
+        var outputs: [Output] = []
+        outputs.reserveCapacity(inputs.count)
+        for chunk in chunks { outputs.append(contentsOf: chunk) }
+        return outputs
+    }
+
+    /// Runs the function over `inputs` in the workers and hands each output to `body` as
+    /// soon as its chunk comes back, in the order chunks finish —
+    /// `for output in pool.imap_unordered(function, inputs, chunksize)`.
+    ///
+    /// - Parameters:
+    ///   - inputs: The inputs.
+    ///   - chunkSize: As for `map(_:chunkSize:)`; 1 hands over each output as soon as it
+    ///     is computed.
+    ///   - body: Receives each output with its input's index; runs in the calling thread.
+    /// - Throws: as `map(_:chunkSize:)`, once every chunk has come back (outputs of the
+    ///   chunks that succeeded have all been handed over); the first error `body` throws,
+    ///   likewise after the rest of the work came back, without calling `body` again.
+    public func forEachUnordered(
+        _ inputs: [Input], chunkSize: Int? = nil, _ body: (_ index: Int, _ output: Output) throws -> Void
+    ) throws {
+        var bodyError: (any Error)?
+        try run(inputs, chunkSize: chunkSize) { outcome, _, _ in
+            guard bodyError == nil else { return }
+            do {
+                for (offset, output) in outcome.outputs.enumerated() {
+                    try body(outcome.first + offset, output)
+                }
+            } catch {
+                bodyError = error
+            }
+        }
+        if let bodyError { throw bodyError }
+    }
+
+    /// Sends `inputs` to the workers in chunks and gives every chunk's outcome to
+    /// `receive` (with the chunk size and count) as it comes back; throws `.taskFailed`
+    /// for the first failed input once all have come back, so that no outcome is left
+    /// for the next call.
+    private func run(
+        _ inputs: [Input], chunkSize: Int?, _ receive: (PoolOutcome<Output>, _ size: Int, _ count: Int) -> Void
+    ) throws {
         try lock.withLock {
             try checkRunning()
-            guard !inputs.isEmpty else { return [] }
+            guard !inputs.isEmpty else { return }
             let size = try chunkSize.map(Self.validated) ?? max(1, (inputs.count + 4 * workers.count - 1) / (4 * workers.count))
             var chunkCount = 0
             for first in stride(from: 0, to: inputs.count, by: size) {
                 try tasks.put(PoolTask(first: first, inputs: Array(inputs[first..<min(first + size, inputs.count)])))
                 chunkCount += 1
             }
-            // Chunks come back in any order; each lands in its slot, and the slots are joined
-            // in order at the end (whole arrays moved, no per-output bookkeeping).
-            var chunks = [[Output]](repeating: [], count: chunkCount)
             var firstFailure: (index: Int, description: String)?
             for _ in 0..<chunkCount {
                 let outcome = try nextOutcome()
@@ -113,16 +164,11 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
                     let index = outcome.first + outcome.outputs.count
                     if index < firstFailure?.index ?? .max { firstFailure = (index, failure) }
                 }
-                chunks[outcome.first / size] = outcome.outputs
+                receive(outcome, size, chunkCount)
             }
             if let firstFailure {
                 throw MultiprocessingError(.taskFailed, context: "input \(firstFailure.index): \(firstFailure.description)")
             }
-            guard chunks.count > 1 else { return chunks[0] }
-            var outputs: [Output] = []
-            outputs.reserveCapacity(inputs.count)
-            for chunk in chunks { outputs.append(contentsOf: chunk) }
-            return outputs
         }
     }
 

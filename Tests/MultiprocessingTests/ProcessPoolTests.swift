@@ -61,6 +61,35 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertTrue(try pool.join(timeout: 30))
     }
 
+    func testForEachUnorderedHandsOverEveryOutputOnceWithItsIndex() throws {
+        let pool = try ProcessPool(processes: 2) { (n: Int) -> Int in
+            if n < 0 { throw Oops(value: n) }
+            return n * 3
+        }
+        defer { pool.terminate() }
+        var seen: [Int: Int] = [:]
+        try pool.forEachUnordered(Array(0..<100), chunkSize: 3) { index, output in
+            XCTAssertNil(seen[index], "input \(index) handed over twice")
+            seen[index] = output
+        }
+        XCTAssertEqual(seen.count, 100)
+        XCTAssertTrue(seen.allSatisfy { $0.value == $0.key * 3 })
+
+        var delivered = 0
+        XCTAssertThrowsError(try pool.forEachUnordered([1, 2, -13, 4, 5], chunkSize: 1) { _, _ in delivered += 1 }) {
+            XCTAssertEqual(self.code($0), .taskFailed)
+        }
+        XCTAssertEqual(delivered, 4, "every input that did not fail is handed over")
+
+        var calls = 0
+        XCTAssertThrowsError(try pool.forEachUnordered(Array(0..<10), chunkSize: 1) { _, _ in
+            calls += 1
+            throw Oops(value: -1)
+        }) { XCTAssertTrue($0 is Oops, "\($0)") }
+        XCTAssertEqual(calls, 1, "body is not called again after it throws")
+        XCTAssertEqual(try pool.map([1, 2]), [3, 6], "no outcome of the interrupted call is left behind")
+    }
+
     func testAKilledWorkerBreaksThePoolInsteadOfHangingIt() throws {
         let started = try ProcessEvent()
         let pool = try ProcessPool(processes: 2) { (n: Int) -> Int in
