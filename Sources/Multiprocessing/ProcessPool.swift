@@ -94,10 +94,6 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
     ///   `.poolClosed` after `close()` or `terminate()`; `.invalidArgument` for a chunk
     ///   size below 1; `EncodingError`/`DecodingError` for values that do not encode.
     public func map(_ inputs: [Input], chunkSize: Int? = nil) throws -> [Output] {
-        guard !inputs.isEmpty else {
-            try lock.withLock { try checkRunning() }
-            return []
-        }
         // Chunks come back in any order; each lands in its slot, and the slots are joined
         // in order at the end (whole arrays moved, no per-output bookkeeping).
         var chunks: [[Output]] = []
@@ -105,7 +101,7 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
             if chunks.isEmpty { chunks = Array(repeating: [], count: count) }
             chunks[outcome.first / size] = outcome.outputs
         }
-        guard chunks.count > 1 else { return chunks[0] }
+        guard chunks.count > 1 else { return chunks.first ?? [] }
         var outputs: [Output] = []
         outputs.reserveCapacity(inputs.count)
         for chunk in chunks { outputs.append(contentsOf: chunk) }
