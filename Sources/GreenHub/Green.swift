@@ -56,21 +56,13 @@ public enum Green {
     ///
     /// - Throws: An error raised in the greenlet while it sleeps (a kill, a scoped timeout).
     public static func sleep(_ seconds: Double) throws {
-        let hub = Hub.current
-        guard seconds > 0 else {
-            try hub.yieldTurn()
-            return
+        try Hub.withCurrent { hub in
+            if seconds > 0 {
+                try hub.sleep(seconds)
+            } else {
+                try hub.yieldTurn()
+            }
         }
-        let me = hub.runningRecord
-        try hub.checkCanBlock(me)
-        // A sleeper never shows in a deadlock report (its timer can still wake it), so
-        // its wait needs no description of its own.
-        var waiter = hub.makeWaiter(record: me)
-        defer { hub.recycle(&waiter) }
-        waiter.timer = hub.scheduleTimer(after: seconds, .wake(waiter))
-        me.waiter = waiter
-        hub.linkWaiting(waiter)
-        try hub.park(waiter)
     }
 
     // MARK: Joining and killing

@@ -41,16 +41,10 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
         case fifo, lifo, sorted
     }
 
-    /// Where a woken getter finds the item a putter handed it.
-    @usableFromInline final class Handoff {
-        @usableFromInline @exclusivity(unchecked) var item: Element?
-        @usableFromInline init() {}
-    }
-
     @usableFromInline @exclusivity(unchecked) final var buffer = Deque<Element>()
-    @usableFromInline @exclusivity(unchecked) final var getters = WaitList<Handoff>()
-    /// A handoff whose get is over and that nothing refers to, for the next blocking get.
-    @usableFromInline @exclusivity(unchecked) final var spareHandoff: Handoff?
+    /// Each waiting getter with where its item goes: a local of the waiting `get`, whose
+    /// stack stays put while it waits. Only an entry that still waits is written to.
+    @usableFromInline @exclusivity(unchecked) final var getters = WaitList<UnsafeMutablePointer<Element?>>()
     @usableFromInline @exclusivity(unchecked) final var putters = WaitList<Element>()
     private var peekers = WaitList<Void>()
     private var joiners = WaitList<Void>()
@@ -185,7 +179,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     /// Hands `item` to a waiting getter, or stores it if there is room.
     @inlinable final func offer(_ item: Element) -> Bool {
         if let getter = getters.popWaiting() {
-            getter.payload.item = item
+            getter.payload.pointee = item
             getter.waiter.wake()
         } else if isFull {
             return false
@@ -222,15 +216,14 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
         if let item = takeAvailable() { return item }
         guard !isShutDown else { throw shutDownError(doing: .get) }
         guard blocking else { throw nothingDoneError(.get, timeout: nil) }
-        var handoff = spareHandoff.take() ?? Handoff()
-        let woken = try hub.waitUnlessTimedOut(on: self, detail: Action.get.rawValue, timeout: timeout) { waiter in
-            getters.append(waiter, handoff)
+        var received: Element?
+        let woken = try withUnsafeMutablePointer(to: &received) { slot in
+            try hub.waitUnlessTimedOut(on: self, detail: Action.get.rawValue, timeout: timeout) { waiter in
+                getters.append(waiter, slot)
+            }
         }
         // A put hands its item over before waking a getter; a shut down wakes it with an error.
-        guard woken, let item = handoff.item.take() else { throw nothingDoneError(.get, timeout: timeout) }
-        if isKnownUniquelyReferenced(&handoff) {
-            spareHandoff = handoff
-        }
+        guard woken, let item = received.take() else { throw nothingDoneError(.get, timeout: timeout) }
         return item
     }
 

@@ -77,11 +77,13 @@ public class AnyGreenThread: WaitDescribing {
     private func handOffToNextReady() {
         guard hub.scheduling.pointee.budget > 0, let next = hub.popReady() else { return }
         hub.scheduling.pointee.budget -= 1
-        hub.monitor?.beat(running: next)
-        do {
-            try greenlet.setParent(next.greenlet)
-        } catch {
-            hub.schedule(next)
+        next._withUnsafeGuaranteedRef { next in
+            hub.monitor?.beat(running: next)
+            do {
+                try greenlet.setParent(next.greenlet)
+            } catch {
+                hub.schedule(next)
+            }
         }
     }
 
@@ -172,9 +174,8 @@ public class AnyGreenThread: WaitDescribing {
             } else {
                 failure = error
             }
-            record.isScheduled = false
             record.spawned = nil
-            hub.scheduling.pointee.ready.removeAll { $0 === record }
+            hub.unschedule(record)
             finish()
             return true
         case .running:

@@ -8,7 +8,8 @@ extension Hub {
     func schedule(_ record: GreenletRecord) {
         guard !record.isScheduled else { return }
         record.isScheduled = true
-        scheduling.pointee.ready.append(record)
+        record.scheduledOn = self
+        scheduling.pointee.ready.append(Unmanaged.passUnretained(record))
         if !scheduling.pointee.drainScheduled {
             scheduleDrain()
         }
@@ -32,8 +33,10 @@ extension Hub {
         fireDueTimers()
         while scheduling.pointee.budget > 0, let next = popReady() {
             scheduling.pointee.budget -= 1
-            monitor?.beat(running: next)
-            try? next.greenlet.switchHandingNothing()
+            next._withUnsafeGuaranteedRef { next in
+                monitor?.beat(running: next)
+                try? next.switchTo()
+            }
         }
         if !scheduling.pointee.ready.isEmpty {
             scheduleDrain()
@@ -44,10 +47,19 @@ extension Hub {
     }
 
     @inline(__always)
-    func popReady() -> GreenletRecord? {
+    func popReady() -> Unmanaged<GreenletRecord>? {
         guard let next = scheduling.pointee.ready.popFirst() else { return nil }
-        next.isScheduled = false
+        next._withUnsafeGuaranteedRef { $0.isScheduled = false }
         return next
+    }
+
+    /// Takes `record` out of the ready queue (it was killed before it ran, or is going
+    /// away).
+    func unschedule(_ record: GreenletRecord) {
+        guard record.isScheduled else { return }
+        record.isScheduled = false
+        let address = Unmanaged.passUnretained(record).toOpaque()
+        scheduling.pointee.ready.removeAll { $0.toOpaque() == address }
     }
 
     /// Parks the running greenlet until something schedules it again; throws the error it
@@ -59,8 +71,10 @@ extension Hub {
         }
         if scheduling.pointee.budget > 0, let next = popReady() {
             scheduling.pointee.budget -= 1
-            monitor?.beat(running: next)
-            try next.greenlet.switchHandingNothing()
+            try next._withUnsafeGuaranteedRef { next in
+                monitor?.beat(running: next)
+                try next.switchTo()
+            }
         } else {
             if !scheduling.pointee.ready.isEmpty {
                 scheduleDrain()
@@ -89,9 +103,9 @@ extension Hub {
         timeout: Double? = nil,
         _ register: (Waiter) -> Void
     ) throws {
-        let me = runningRecord
-        try checkCanBlock(me)
-        try wait(makeWaiter(record: me, what: what), timeout: timeout, register)
+        try withRunningRecord { me in
+            try wait(me, what: what, subject: nil, detail: 0, timeout: timeout, register)
+        }
     }
 
     /// `wait(for:timeout:_:)` on a primitive that describes the wait itself when a
@@ -103,56 +117,62 @@ extension Hub {
         timeout: Double?,
         _ register: (Waiter) -> Void
     ) throws {
-        let me = runningRecord
-        try checkCanBlock(me)
-        try wait(makeWaiter(record: me, subject: subject, detail: detail), timeout: timeout, register)
-    }
-
-    /// Parks the waiter's greenlet until its wait ends; the waiter goes back to the spares
-    /// if nothing else kept it.
-    private func wait(_ fresh: consuming Waiter, timeout: Double?, _ register: (Waiter) -> Void) throws {
-        var waiter = consume fresh
-        defer { recycle(&waiter) }
-        let me = waiter.record
-        if let timeout {
-            waiter.timer = scheduleTimer(after: timeout, .expire(waiter, seconds: timeout))
+        try withRunningRecord { me in
+            try wait(me, what: nil, subject: subject, detail: detail, timeout: timeout, register)
         }
-        me.waiter = waiter
-        linkWaiting(waiter)
-        register(waiter)
-        try park(waiter)
     }
 
-    /// Parks `waiter`'s greenlet; a wait resumed by something else (a kill, a scoped
-    /// timeout) is over, and leaves its waiter spent.
-    func park(_ waiter: Waiter) throws {
+    /// Parks `me` in a wait on its own waiter until the wait ends.
+    @inline(__always)
+    private func wait(
+        _ me: GreenletRecord,
+        what: (() -> String)?,
+        subject: (any WaitDescribing)?,
+        detail: UInt8,
+        timeout: Double?,
+        _ register: (Waiter) -> Void
+    ) throws {
+        try checkCanBlock(me)
+        try me.withWaiterForNextWait(on: self) { waiter in
+            waiter.begin(what: what, subject: subject, detail: detail)
+            defer {
+                if what != nil { waiter.forgetDescription() }
+            }
+            if let timeout {
+                waiter.timer = scheduleTimer(after: timeout, .expire(waiter, seconds: timeout))
+            }
+            me.waiter = waiter
+            linkWaiting(waiter)
+            register(waiter)
+            try park(me, in: waiter)
+        }
+    }
+
+    /// Parks `me` in `waiter`, its wait; a wait resumed by something else (a kill, a
+    /// scoped timeout) is over, and leaves its waiter spent.
+    private func park(_ me: GreenletRecord, in waiter: Waiter) throws {
         do {
-            try park(waiter.record)
+            try park(me)
         } catch {
             if waiter.isWaiting { waiter.abandon() }
             throw error
         }
     }
 
-    /// A waiter for `record`'s next wait: a spare one when there is one.
-    func makeWaiter(
-        record: GreenletRecord, what: (() -> String)? = nil, subject: (any WaitDescribing)? = nil, detail: UInt8 = 0
-    ) -> Waiter {
-        if let spare = spareWaiters.popLast() {
-            spare.reuse(record: record, what: what, subject: subject, detail: detail)
-            return spare
+    /// Parks the running greenlet for `seconds` (more than 0) — `Green.sleep`.
+    func sleep(_ seconds: Double) throws {
+        try withRunningRecord { me in
+            try checkCanBlock(me)
+            // A sleeper never shows in a deadlock report (its timer can still wake it), so
+            // its wait needs no description of its own.
+            try me.withWaiterForNextWait(on: self) { waiter in
+                waiter.begin(what: nil, subject: nil, detail: 0)
+                waiter.timer = scheduleTimer(after: seconds, .wake(waiter))
+                me.waiter = waiter
+                linkWaiting(waiter)
+                try park(me, in: waiter)
+            }
         }
-        return Waiter(hub: self, record: record, what: what, subject: subject, detail: detail)
-    }
-
-    /// Keeps a waiter whose wait is over for the next wait, unless something (a primitive's
-    /// list, a timed-out join) still refers to it.
-    func recycle(_ waiter: inout Waiter) {
-        guard !waiter.isWaiting, spareWaiters.count < Hub.spareWaiterLimit,
-            isKnownUniquelyReferenced(&waiter)
-        else { return }
-        waiter.forgetSubject()
-        spareWaiters.append(waiter)
     }
 
     /// Throws the interruption pending for `me`, or refuses a wait in the hub itself.
@@ -181,10 +201,11 @@ extension Hub {
     /// Gives the other ready greenlets a turn and comes back — `gevent.sleep(0)`. The
     /// event loop also polls for I/O at least once every `batchSize` turns.
     func yieldTurn() throws {
-        let me = runningRecord
-        try checkCanBlock(me)
-        schedule(me)
-        try park(me)
+        try withRunningRecord { me in
+            try checkCanBlock(me)
+            schedule(me)
+            try park(me)
+        }
     }
 }
 
@@ -195,9 +216,7 @@ extension Waiter {
             hub.cancelTimer(timer)
             self.timer = nil
         }
-        if record.waiter === self {
-            record.waiter = nil
-        }
+        record.leave(self)
         markEnded()
     }
 }

@@ -25,8 +25,9 @@ public final class Hub {
     /// The scheduler's hot state, in raw memory so that queueing and dequeueing a greenlet
     /// costs no exclusivity bookkeeping.
     struct Scheduling {
-        /// Greenlets to run, in order.
-        var ready = Deque<GreenletRecord>()
+        /// Greenlets to run, in order. Not retained: a record lives as long as its
+        /// greenlet, and one that goes away while queued takes itself out.
+        var ready = Deque<Unmanaged<GreenletRecord>>()
         /// Whether `runReady()` is queued on the event loop.
         var drainScheduled = false
         /// Direct greenlet-to-greenlet switches left before the event loop must run again.
@@ -54,9 +55,6 @@ public final class Hub {
     @exclusivity(unchecked) var scopeSequence: UInt64 = 0
     @exclusivity(unchecked) var nameSequence = 0
     @exclusivity(unchecked) var monitor: BlockingMonitor?
-    /// Waiters whose waits are over and that nothing refers to, kept for the next waits.
-    @exclusivity(unchecked) var spareWaiters: [Waiter] = []
-    static let spareWaiterLimit = 64
 
     private init() {
         scheduling = .allocate(capacity: 1)
@@ -93,11 +91,36 @@ public final class Hub {
         return hub
     }
 
+    /// Runs `body` with the calling thread's hub (created on first use), unretained: a
+    /// hub lives as long as its thread.
+    @usableFromInline @inline(__always)
+    static func withCurrent<Result>(_ body: (Hub) throws -> Result) rethrows -> Result {
+        if let token = Greenlet.threadAttachmentToken {
+            return try Unmanaged<Hub>.fromOpaque(token)._withUnsafeGuaranteedRef(body)
+        }
+        return try body(current)
+    }
+
     /// The record of the running greenlet, made on its first wait.
     var runningRecord: GreenletRecord {
         if let record = Greenlet.currentAttachment {
             return unsafeDowncast(record, to: GreenletRecord.self)
         }
+        return makeRunningRecord()
+    }
+
+    /// Runs `body` with the running greenlet's record (made on its first wait),
+    /// unretained: the greenlet keeps its record while it runs.
+    @inline(__always)
+    func withRunningRecord<Result>(_ body: (GreenletRecord) throws -> Result) rethrows -> Result {
+        if let token = Greenlet.currentAttachmentToken {
+            return try Unmanaged<GreenletRecord>.fromOpaque(token)._withUnsafeGuaranteedRef(body)
+        }
+        return try body(makeRunningRecord())
+    }
+
+    @inline(never)
+    private func makeRunningRecord() -> GreenletRecord {
         let greenlet = Greenlet.current
         nameSequence += 1
         let record = GreenletRecord(greenlet: greenlet, name: greenlet.name ?? "greenlet-\(nameSequence)")

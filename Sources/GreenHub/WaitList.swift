@@ -81,7 +81,12 @@ extension Hub {
         timeout: Double?,
         _ register: (Waiter) -> Void
     ) throws -> Bool {
-        try untilTimedOut(timeout) { try wait(on: subject, detail: detail, timeout: timeout, register) }
+        do {
+            try wait(on: subject, detail: detail, timeout: timeout, register)
+            return true
+        } catch let expiry as GreenTimeoutError where expiry.scope == 0 && timeout != nil {
+            return false
+        }
     }
 
     /// Runs `wait`; `false` if it ended because its own `timeout` ran out.

@@ -10,12 +10,15 @@
 package final class Waiter {
     /// Its hub, which outlives every wait on it (a hub lives as long as its thread).
     unowned(unsafe) let hub: Hub
-    private(set) var record: GreenletRecord
+    /// The waiting greenlet's record, which keeps this waiter for its next wait. Not
+    /// retained: nothing reads it once the wait is over (`isWaiting` is checked first).
+    unowned(unsafe) let record: GreenletRecord
     /// What the greenlet waits on, described only if a deadlock report needs it: by a
-    /// closure, or by the primitive itself (which costs no allocation per wait).
+    /// closure, or by the primitive itself (which costs no allocation per wait). The
+    /// primitive is not retained: the waiting call holds it until the wait is over.
     private var describe: (() -> String)?
-    private var subject: (any WaitDescribing)?
-    private var detail: UInt8
+    unowned(unsafe) private var subject: (any WaitDescribing)?
+    private var detail: UInt8 = 0
     @exclusivity(unchecked) var timer: HubTimer?
     /// Neighbours in the hub's list of waits in progress (for the deadlock report). Not
     /// retained: a waiter leaves the list when its wait ends, and before it goes away.
@@ -24,33 +27,30 @@ package final class Waiter {
     @exclusivity(unchecked) var isLinked = false
 
     /// Whether the greenlet still waits here.
-    @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = true
+    @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = false
 
-    init(hub: Hub, record: GreenletRecord, what: (() -> String)?, subject: (any WaitDescribing)?, detail: UInt8) {
+    init(hub: Hub, record: GreenletRecord) {
         self.hub = hub
         self.record = record
-        describe = what
-        self.subject = subject
-        self.detail = detail
     }
 
-    /// Readies a spare waiter, whose last wait ended, for a new one.
-    func reuse(record: GreenletRecord, what: (() -> String)?, subject: (any WaitDescribing)?, detail: UInt8) {
-        self.record = record
-        describe = what
+    /// Starts a wait on what `what` or `subject` describes.
+    @inline(__always)
+    func begin(what: (() -> String)?, subject: (any WaitDescribing)?, detail: UInt8) {
+        if let what {
+            describe = what
+        }
         self.subject = subject
         self.detail = detail
         isWaiting = true
     }
 
-    /// Lets go of what the ended wait was on, so that a spare waiter keeps no primitive
-    /// alive.
-    func forgetSubject() {
+    /// Lets go of the description closure of a wait that is over.
+    func forgetDescription() {
         describe = nil
-        subject = nil
     }
 
-    /// What the greenlet waits on, for the deadlock report.
+    /// What the greenlet waits on, for the deadlock report (asked while it waits).
     var what: String {
         describe?() ?? subject?.describeWait(detail) ?? "a timer"
     }
@@ -82,12 +82,13 @@ package final class Waiter {
                 hub.cancelTimer(timer)
                 self.timer = nil
             }
-            let record = self.record
-            if record.waiter === self {
-                record.waiter = nil
+            Unmanaged.passUnretained(record)._withUnsafeGuaranteedRef { record in
+                record.leave(self)
+                if let error {
+                    record.resumeError = error
+                }
+                hub.schedule(record)
             }
-            record.resumeError = error
-            hub.schedule(record)
         }
         return true
     }

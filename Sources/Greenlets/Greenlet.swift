@@ -153,6 +153,17 @@ public final class Greenlet {
         set { GreenletThread.withCurrentCore { $0.attachment = newValue } }
     }
 
+    /// The address of the running greenlet's `attachment`, or `nil`: for a higher layer
+    /// to use its state unretained (the greenlet keeps it alive while it runs).
+    package static var currentAttachmentToken: UnsafeMutableRawPointer? {
+        GreenletThread.withCurrentCore { $0.attachmentToken }
+    }
+
+    /// The address of the calling thread's `threadAttachment`, or `nil`.
+    package static var threadAttachmentToken: UnsafeMutableRawPointer? {
+        GreenletThread.withCurrent { $0.attachmentToken }
+    }
+
     /// Identifies the calling thread's greenlet runtime, or `nil` if the thread has not
     /// used greenlets yet: a cheap "am I on that thread?" test for a higher layer.
     package static var threadIdentity: UnsafeMutableRawPointer? {

@@ -38,7 +38,11 @@ final class GreenletCore {
     @exclusivity(unchecked) var body: ((Any?) throws -> Any?)?
     @exclusivity(unchecked) var locals: [Int: Any] = [:]
     /// State a higher layer (the hub) keeps for this greenlet.
-    @exclusivity(unchecked) var attachment: AnyObject?
+    @exclusivity(unchecked) var attachment: AnyObject? {
+        didSet { attachmentToken = attachment.map { Unmanaged.passUnretained($0).toOpaque() } }
+    }
+    /// `attachment`'s address, for a higher layer's hot paths to use it unretained.
+    @exclusivity(unchecked) private(set) var attachmentToken: UnsafeMutableRawPointer?
     /// The public handle, not retained: when it goes away the greenlet is killed.
     @exclusivity(unchecked) var handle: Unmanaged<Greenlet>?
 

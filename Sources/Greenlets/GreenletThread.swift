@@ -37,7 +37,11 @@ final class GreenletThread {
     @exclusivity(unchecked) private(set) var mainCore: GreenletCore!
     @exclusivity(unchecked) private(set) var mainHandle: Greenlet!
     /// What a higher layer keeps per thread (the hub).
-    @exclusivity(unchecked) var attachment: AnyObject?
+    @exclusivity(unchecked) var attachment: AnyObject? {
+        didSet { attachmentToken = attachment.map { Unmanaged.passUnretained($0).toOpaque() } }
+    }
+    /// `attachment`'s address, for a higher layer's hot paths to use it unretained.
+    @exclusivity(unchecked) private(set) var attachmentToken: UnsafeMutableRawPointer?
     var tracer: ((GreenletTraceEvent) -> Void)? {
         didSet { hot.pointee.isTracing = tracer != nil }
     }
