@@ -51,7 +51,7 @@ final class BlockingMonitor: @unchecked Sendable {
     }
 
     /// Records that the hub gave the thread to `record` just now.
-    func beat(running record: GreenletRecord) {
+    func beat(running record: AnyGreenThread) {
         pthread_mutex_lock(lock)
         lastBeat = Hub.now()
         runningName = record.name

@@ -26,10 +26,11 @@ public enum Green {
         stackMode: Greenlet.StackMode? = nil,
         _ body: @escaping () throws -> Value
     ) -> GreenThread<Value> {
-        let hub = Hub.current
-        let thread = GreenThread(hub: hub, name: name, stackMode: stackMode, body: body)
-        hub.schedule(thread.record)
-        return thread
+        Hub.withCurrent { hub in
+            let thread = GreenThread(hub: hub, name: name, stackMode: stackMode, body: body)
+            hub.schedule(thread)
+            return thread
+        }
     }
 
     /// Starts `body` in a new green thread after `delay` seconds — `gevent.spawn_later`.
@@ -42,9 +43,8 @@ public enum Green {
     ) -> GreenThread<Value> {
         let hub = Hub.current
         let thread = GreenThread(hub: hub, name: name, stackMode: stackMode, body: body)
-        let record = thread.record
         hub.scheduleTimer(after: delay) { [unowned hub] in
-            if thread.phase == .pending { hub.schedule(record) }
+            if thread.phase == .pending { hub.schedule(thread) }
         }
         return thread
     }

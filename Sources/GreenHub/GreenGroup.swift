@@ -179,7 +179,7 @@ public class GreenGroup: CustomStringConvertible {
     public func killAll(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws {
         try hub.checkThread()
         let me = hub.runningRecord
-        try Green.killAll(threads.filter { $0.record !== me }, error: error, wait: wait, timeout: timeout)
+        try Green.killAll(threads.filter { $0 !== me }, error: error, wait: wait, timeout: timeout)
     }
 
     // MARK: Mapping

@@ -10,7 +10,7 @@ public final class GreenRLock: CustomStringConvertible {
     /// The name given at creation, shown in deadlock reports.
     public let name: String?
     let hub: Hub
-    private var owner: GreenletRecord?
+    private var owner: AnyGreenThread?
     private var depth = 0
     private var waiters = WaitList<Void>()
 

@@ -13,11 +13,17 @@ public class AnyGreenThread: WaitDescribing {
     // The state below is the hub thread's alone and no access to it spans a switch, so
     // it skips the runtime's dynamic exclusivity checks.
     @usableFromInline let hub: Hub
-    let greenlet: Greenlet
-    @usableFromInline let record: GreenletRecord
+    /// The greenlet it runs on. Not retained here: a spawned green thread's greenlet is
+    /// kept by `spawnedGreenlet`; a greenlet the hub adopted lives as its owner decides.
+    unowned(unsafe) let greenlet: Greenlet
+    private let spawnedGreenlet: Greenlet?
     @exclusivity(unchecked) var phase = Phase.pending
     @exclusivity(unchecked) var didStart = false
     @usableFromInline @exclusivity(unchecked) final var failure: (any Error)?
+    /// What the body returned, boxed: `GreenThread` reads it back as its `Value`. Kept
+    /// here rather than as a `Value?` in the subclass, whose every store and destruction
+    /// would look up `Optional<Value>`'s metadata at run time.
+    @usableFromInline @exclusivity(unchecked) final var outcome: Any?
     @exclusivity(unchecked) var wasKilled = false
     /// The first greenlet to join, then any others.
     @exclusivity(unchecked) var joiner: Waiter?
@@ -26,12 +32,27 @@ public class AnyGreenThread: WaitDescribing {
     @exclusivity(unchecked) var firstLink: ((AnyGreenThread) -> Void)?
     @exclusivity(unchecked) var links: [(AnyGreenThread) -> Void] = []
 
+    // What the hub keeps for the greenlet's waits (see AnyGreenThread+Waiting.swift).
+
+    /// The wait it is parked in, if any. Not retained: `ownWaiter` holds the waiter, and
+    /// the wait clears this when it ends.
+    @exclusivity(unchecked) var parkedIn: Unmanaged<Waiter>?
+    /// The waiter of its last wait, kept for the next one.
+    @exclusivity(unchecked) var ownWaiter: Waiter?
+    /// Raised in the greenlet when it resumes (a kill, a timeout, a deadlock report).
+    @exclusivity(unchecked) var resumeError: (any Error)?
+    /// A scoped timeout that fired while the greenlet was not parked; raised at its next wait.
+    @exclusivity(unchecked) var pendingInterrupt: (any Error)?
+    /// Whether it sits in the hub's ready queue.
+    @exclusivity(unchecked) var isScheduled = false
+
     private let givenName: String?
     private let number: Int
 
     /// The name given at spawn, or `GreenThread-N`.
     public final var name: String { givenName ?? "GreenThread-\(number)" }
 
+    /// A green thread on a new greenlet, which runs `runBody()` once scheduled.
     @usableFromInline
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?) {
         self.hub = hub
@@ -39,19 +60,42 @@ public class AnyGreenThread: WaitDescribing {
         number = hub.nameSequence
         givenName = name
         // Its parent is the hub: a finished green thread hands control back to the hub.
-        // The body captures nothing, so it costs no allocation: the green thread comes
-        // from the greenlet's record.
-        greenlet = try! Greenlet(parent: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
-            let record = unsafeDowncast(Greenlet.currentAttachment!, to: GreenletRecord.self)
-            guard let thread = record.spawned else { return nil }
-            record.spawned = nil
-            thread.run()
-            thread.handOffToNextReady()
+        // The body captures nothing, so it costs no allocation: the green thread is the
+        // greenlet's attachment.
+        let greenlet = Greenlet(childOf: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
+            guard let token = Greenlet.currentAttachmentToken else { return nil }
+            Unmanaged<AnyGreenThread>.fromOpaque(token)._withUnsafeGuaranteedRef { thread in
+                thread.run()
+                thread.handOffToNextReady()
+            }
             return nil
         }
-        record = GreenletRecord(greenlet: greenlet, name: name, number: number)
-        greenlet.attachment = record
-        record.spawned = self
+        self.greenlet = greenlet
+        spawnedGreenlet = greenlet
+        // Until it finishes (or is killed before it starts), its greenlet keeps it: a
+        // green thread nobody holds still runs to its end.
+        greenlet.attachment = self
+    }
+
+    /// The hub's state for a greenlet it did not spawn (the main greenlet, the hub's own,
+    /// one made by hand), made on its first wait.
+    init(adopting greenlet: Greenlet, hub: Hub, name: String) {
+        self.hub = hub
+        self.greenlet = greenlet
+        spawnedGreenlet = nil
+        givenName = name
+        number = 0
+        phase = .running
+        didStart = true
+        greenlet.attachment = self
+    }
+
+    deinit {
+        // Its greenlet was killed while it was queued, and is gone: the ready queue,
+        // which does not retain it, must not switch to it.
+        if isScheduled {
+            hub.unschedule(self)
+        }
     }
 
     /// Runs the body and keeps its result; `GreenThread` provides it.
@@ -94,19 +138,23 @@ public class AnyGreenThread: WaitDescribing {
             joiner = nil
             waiter.wake()
         }
-        let waiting = joiners
-        joiners.removeAll()
-        for waiter in waiting {
-            waiter.wake()
+        if !joiners.isEmpty {
+            let waiting = joiners
+            joiners.removeAll()
+            for waiter in waiting {
+                waiter.wake()
+            }
         }
         if let callback = firstLink {
             firstLink = nil
             callback(self)
         }
-        let callbacks = links
-        links.removeAll()
-        for callback in callbacks {
-            callback(self)
+        if !links.isEmpty {
+            let callbacks = links
+            links.removeAll()
+            for callback in callbacks {
+                callback(self)
+            }
         }
     }
 
@@ -174,15 +222,16 @@ public class AnyGreenThread: WaitDescribing {
             } else {
                 failure = error
             }
-            record.spawned = nil
-            hub.unschedule(record)
+            hub.unschedule(self)
+            // It never runs: its greenlet lets go of it.
+            greenlet.attachment = nil
             finish()
             return true
         case .running:
-            if hub.runningRecord === record {
+            if hub.runningRecord === self {
                 throw error
             }
-            hub.interrupt(record, with: error)
+            hub.interrupt(self, with: error)
             return wait ? try join(timeout: timeout) : false
         }
     }
@@ -233,7 +282,6 @@ public class AnyGreenThread: WaitDescribing {
 /// print(try answer.get())   // 42
 /// ```
 public final class GreenThread<Value>: AnyGreenThread {
-    @usableFromInline var result: Value?
     private var body: (() throws -> Value)?
 
     @usableFromInline
@@ -245,12 +293,12 @@ public final class GreenThread<Value>: AnyGreenThread {
     override func runBody() throws {
         guard let body else { return }
         self.body = nil
-        result = try body()
+        outcome = try body()
     }
 
     /// What the body returned, once it has (`nil` before, or after an error or a kill) —
     /// `value`.
-    @inlinable public var value: Value? { result }
+    @inlinable public var value: Value? { outcome.map { $0 as! Value } }
 
     /// Waits for the body's result — `get(block=True, timeout)`.
     ///
@@ -262,7 +310,7 @@ public final class GreenThread<Value>: AnyGreenThread {
             throw GreenTimeoutError(seconds: timeout ?? 0)
         }
         if let failure { throw failure }
-        guard let result else { throw GreenletExit() }
-        return result
+        guard let outcome else { throw GreenletExit() }
+        return outcome as! Value
     }
 }

@@ -57,7 +57,7 @@ extension Hub {
 
     /// Hands a deadlock report to the main greenlet if it is waiting (it started the
     /// outermost wait), otherwise raises it in the greenlet about to park.
-    func deliver(_ deadlock: HubError, parking me: GreenletRecord) throws {
+    func deliver(_ deadlock: HubError, parking me: AnyGreenThread) throws {
         if me !== mainRecord, let waiter = mainRecord.waiter, waiter.isWaiting {
             waiter.wake(throwing: deadlock)
             return

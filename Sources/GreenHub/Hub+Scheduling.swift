@@ -5,10 +5,9 @@ extension Hub {
     /// Puts a greenlet in the ready queue; it runs when the running greenlet next blocks,
     /// or when the hub next drains the queue, whichever comes first.
     @usableFromInline
-    func schedule(_ record: GreenletRecord) {
+    func schedule(_ record: AnyGreenThread) {
         guard !record.isScheduled else { return }
         record.isScheduled = true
-        record.scheduledOn = self
         scheduling.pointee.ready.append(Unmanaged.passUnretained(record))
         if !scheduling.pointee.drainScheduled {
             scheduleDrain()
@@ -47,7 +46,7 @@ extension Hub {
     }
 
     @inline(__always)
-    func popReady() -> Unmanaged<GreenletRecord>? {
+    func popReady() -> Unmanaged<AnyGreenThread>? {
         guard let next = scheduling.pointee.ready.popFirst() else { return nil }
         next._withUnsafeGuaranteedRef { $0.isScheduled = false }
         return next
@@ -55,7 +54,7 @@ extension Hub {
 
     /// Takes `record` out of the ready queue (it was killed before it ran, or is going
     /// away).
-    func unschedule(_ record: GreenletRecord) {
+    func unschedule(_ record: AnyGreenThread) {
         guard record.isScheduled else { return }
         record.isScheduled = false
         let address = Unmanaged.passUnretained(record).toOpaque()
@@ -65,7 +64,7 @@ extension Hub {
     /// Parks the running greenlet until something schedules it again; throws the error it
     /// is resumed with. Control goes straight to the next ready greenlet when there is one
     /// (and the batch allows), otherwise to the hub.
-    func park(_ me: GreenletRecord) throws {
+    func park(_ me: AnyGreenThread) throws {
         if scheduling.pointee.ready.isEmpty, let deadlock = deadlockReport() {
             try deliver(deadlock, parking: me)
         }
@@ -125,7 +124,7 @@ extension Hub {
     /// Parks `me` in a wait on its own waiter until the wait ends.
     @inline(__always)
     private func wait(
-        _ me: GreenletRecord,
+        _ me: AnyGreenThread,
         what: (() -> String)?,
         subject: (any WaitDescribing)?,
         detail: UInt8,
@@ -133,7 +132,7 @@ extension Hub {
         _ register: (Waiter) -> Void
     ) throws {
         try checkCanBlock(me)
-        try me.withWaiterForNextWait(on: self) { waiter in
+        try me.withWaiterForNextWait { waiter in
             waiter.begin(what: what, subject: subject, detail: detail)
             defer {
                 if what != nil { waiter.forgetDescription() }
@@ -150,7 +149,7 @@ extension Hub {
 
     /// Parks `me` in `waiter`, its wait; a wait resumed by something else (a kill, a
     /// scoped timeout) is over, and leaves its waiter spent.
-    private func park(_ me: GreenletRecord, in waiter: Waiter) throws {
+    private func park(_ me: AnyGreenThread, in waiter: Waiter) throws {
         do {
             try park(me)
         } catch {
@@ -165,7 +164,7 @@ extension Hub {
             try checkCanBlock(me)
             // A sleeper never shows in a deadlock report (its timer can still wake it), so
             // its wait needs no description of its own.
-            try me.withWaiterForNextWait(on: self) { waiter in
+            try me.withWaiterForNextWait { waiter in
                 waiter.begin(what: nil, subject: nil, detail: 0)
                 waiter.timer = scheduleTimer(after: seconds, .wake(waiter))
                 me.waiter = waiter
@@ -176,7 +175,7 @@ extension Hub {
     }
 
     /// Throws the interruption pending for `me`, or refuses a wait in the hub itself.
-    func checkCanBlock(_ me: GreenletRecord) throws {
+    func checkCanBlock(_ me: AnyGreenThread) throws {
         if me === hubRecord {
             throw HubError(
                 .blockingInHub,
@@ -190,7 +189,7 @@ extension Hub {
 
     /// Ends `record`'s wait from outside (a kill, a scoped timeout): it resumes and
     /// `error` is raised in it. A greenlet that is not parked gets it at its next wait.
-    func interrupt(_ record: GreenletRecord, with error: any Error) {
+    func interrupt(_ record: AnyGreenThread, with error: any Error) {
         if let waiter = record.waiter, waiter.isWaiting {
             waiter.wake(throwing: error)
         } else {

@@ -18,8 +18,10 @@ public final class Hub {
     /// The event loop the hub runs; channels and timers of this thread's green code use it.
     public private(set) var eventLoop: (any EventLoop)!
     let hubGreenlet: Greenlet
-    let hubRecord: GreenletRecord
-    let mainRecord: GreenletRecord
+    /// What the hub keeps for its own greenlet and the thread's main greenlet (made once
+    /// the hub exists).
+    @exclusivity(unchecked) private(set) var hubRecord: AnyGreenThread!
+    @exclusivity(unchecked) private(set) var mainRecord: AnyGreenThread!
     let threadToken: UnsafeMutableRawPointer
 
     /// The scheduler's hot state, in raw memory so that queueing and dequeueing a greenlet
@@ -27,7 +29,7 @@ public final class Hub {
     struct Scheduling {
         /// Greenlets to run, in order. Not retained: a record lives as long as its
         /// greenlet, and one that goes away while queued takes itself out.
-        var ready = Deque<Unmanaged<GreenletRecord>>()
+        var ready = Deque<Unmanaged<AnyGreenThread>>()
         /// Whether `runReady()` is queued on the event loop.
         var drainScheduled = false
         /// Direct greenlet-to-greenlet switches left before the event loop must run again.
@@ -60,8 +62,6 @@ public final class Hub {
         scheduling = .allocate(capacity: 1)
         scheduling.initialize(to: Scheduling())
         let main = Greenlet.main
-        mainRecord = GreenletRecord(greenlet: main, name: "main")
-        main.attachment = mainRecord
         let bootstrap = HubBootstrap()
         // The hub's parent is the main greenlet: if the loop ever stops, control goes there.
         let greenlet = try! Greenlet(parent: main, name: "hub") { _ in
@@ -73,10 +73,10 @@ public final class Hub {
             return nil
         }
         hubGreenlet = greenlet
-        hubRecord = GreenletRecord(greenlet: greenlet, name: "hub")
-        greenlet.attachment = hubRecord
         threadToken = Greenlet.threadIdentity!
         monitor = BlockingMonitor.fromEnvironment()
+        mainRecord = AnyGreenThread(adopting: main, hub: self, name: "main")
+        hubRecord = AnyGreenThread(adopting: greenlet, hub: self, name: "hub")
         bootstrap.creator = Greenlet.current
         try? greenlet.switchHandingNothing()
         eventLoop = bootstrap.loop
@@ -102,9 +102,9 @@ public final class Hub {
     }
 
     /// The record of the running greenlet, made on its first wait.
-    var runningRecord: GreenletRecord {
+    var runningRecord: AnyGreenThread {
         if let record = Greenlet.currentAttachment {
-            return unsafeDowncast(record, to: GreenletRecord.self)
+            return unsafeDowncast(record, to: AnyGreenThread.self)
         }
         return makeRunningRecord()
     }
@@ -112,20 +112,18 @@ public final class Hub {
     /// Runs `body` with the running greenlet's record (made on its first wait),
     /// unretained: the greenlet keeps its record while it runs.
     @inline(__always)
-    func withRunningRecord<Result>(_ body: (GreenletRecord) throws -> Result) rethrows -> Result {
+    func withRunningRecord<Result>(_ body: (AnyGreenThread) throws -> Result) rethrows -> Result {
         if let token = Greenlet.currentAttachmentToken {
-            return try Unmanaged<GreenletRecord>.fromOpaque(token)._withUnsafeGuaranteedRef(body)
+            return try Unmanaged<AnyGreenThread>.fromOpaque(token)._withUnsafeGuaranteedRef(body)
         }
         return try body(makeRunningRecord())
     }
 
     @inline(never)
-    private func makeRunningRecord() -> GreenletRecord {
+    private func makeRunningRecord() -> AnyGreenThread {
         let greenlet = Greenlet.current
         nameSequence += 1
-        let record = GreenletRecord(greenlet: greenlet, name: greenlet.name ?? "greenlet-\(nameSequence)")
-        greenlet.attachment = record
-        return record
+        return AnyGreenThread(adopting: greenlet, hub: self, name: greenlet.name ?? "greenlet-\(nameSequence)")
     }
 
     /// Throws `HubError.wrongThread` unless called on this hub's thread.

@@ -45,7 +45,7 @@ public final class HubRemote: Sendable {
         let hub = self.hub
         eventLoop.execute {
             let thread = GreenThread(hub: hub.value, name: name, stackMode: nil, body: body)
-            hub.value.schedule(thread.record)
+            hub.value.schedule(thread)
         }
     }
 

@@ -12,7 +12,7 @@ package final class Waiter {
     unowned(unsafe) let hub: Hub
     /// The waiting greenlet's record, which keeps this waiter for its next wait. Not
     /// retained: nothing reads it once the wait is over (`isWaiting` is checked first).
-    unowned(unsafe) let record: GreenletRecord
+    unowned(unsafe) let record: AnyGreenThread
     /// What the greenlet waits on, described only if a deadlock report needs it: by a
     /// closure, or by the primitive itself (which costs no allocation per wait). The
     /// primitive is not retained: the waiting call holds it until the wait is over.
@@ -29,7 +29,7 @@ package final class Waiter {
     /// Whether the greenlet still waits here.
     @usableFromInline @exclusivity(unchecked) package private(set) var isWaiting = false
 
-    init(hub: Hub, record: GreenletRecord) {
+    init(hub: Hub, record: AnyGreenThread) {
         self.hub = hub
         self.record = record
     }

@@ -68,20 +68,28 @@ extension GreenletCore {
         if hot.pointee.hasPendingKills.load(ordering: .acquiring) {
             thread.killPendingGreenlets()
         }
-        let origin = thread.currentCore
-        let target = liveSelfOrAncestor
+        // The running greenlet and this one's live ancestor are kept alive by their own
+        // frames and by this greenlet's parent chain: no references are taken.
+        let origin = Unmanaged.passUnretained(hot.pointee.current)
+        let target = liveSelfOrAncestorUnretained
         if hot.pointee.isTracing, let tracer = thread.tracer {
-            tracer(GreenletTraceEvent(kind: kind, origin: origin.handleObject(), target: target.handleObject()))
+            tracer(
+                GreenletTraceEvent(
+                    kind: kind, origin: origin.takeUnretainedValue().handleObject(),
+                    target: target.takeUnretainedValue().handleObject()))
         }
-        if target === origin {
+        if target.toOpaque() == origin.toOpaque() {
             return try transfer.deliveredInPlace()
         }
-        if target.state == .unstarted {
-            try target.prepareToStart()
+        let targetContext = try target._withUnsafeGuaranteedRef { target in
+            if target.state == .unstarted {
+                try target.prepareToStart()
+            }
+            return target.context
         }
         hot.pointee.transfer.initialize(to: transfer)
-        hot.pointee.current = target
-        weave_context_switch(origin.context, target.context, nil)
+        hot.pointee.current = target.takeUnretainedValue()
+        weave_context_switch(origin._withUnsafeGuaranteedRef { $0.context }, targetContext, nil)
         return try GreenletThread.takeTransferAfterResuming(hot)
     }
 
@@ -117,9 +125,7 @@ extension GreenletCore {
         core.body = nil
         core.attachment = nil
         core.state = .dead
-        if !core.locals.isEmpty {
-            core.locals = [:]
-        }
+        core.locals = nil
 
         var target = core.liveSelfOrAncestor
         while target.state == .unstarted {

@@ -79,6 +79,19 @@ public final class Greenlet {
             thread: thread, parent: parent, name: name, stackSize: stackSize, stackMode: stackMode, body: body)
     }
 
+    /// Creates a greenlet whose parent is `parent`, a greenlet of the calling thread (the
+    /// caller vouches for that): a higher layer's spawn, which skips the thread check.
+    package convenience init(
+        childOf parent: Greenlet,
+        name: String?,
+        stackMode: StackMode?,
+        _ body: @escaping (Any?) throws -> Any?
+    ) {
+        self.init(
+            thread: parent.core.thread, parent: parent, name: name, stackSize: nil, stackMode: stackMode,
+            body: body)
+    }
+
     private convenience init(
         thread: GreenletThread,
         parent: Greenlet,

@@ -36,7 +36,8 @@ final class GreenletCore {
     @exclusivity(unchecked) var state: State
     @exclusivity(unchecked) var parent: Greenlet?
     @exclusivity(unchecked) var body: ((Any?) throws -> Any?)?
-    @exclusivity(unchecked) var locals: [Int: Any] = [:]
+    /// Its greenlet-local values by key; made on the first store (most greenlets have none).
+    @exclusivity(unchecked) var locals: [Int: Any]?
     /// State a higher layer (the hub) keeps for this greenlet.
     @exclusivity(unchecked) var attachment: AnyObject? {
         didSet { attachmentToken = attachment.map { Unmanaged.passUnretained($0).toOpaque() } }
@@ -134,6 +135,11 @@ final class GreenletCore {
 
     /// The first ancestor that has not finished; a thread's main greenlet never finishes.
     var liveSelfOrAncestor: GreenletCore {
+        liveSelfOrAncestorUnretained.takeUnretainedValue()
+    }
+
+    /// `liveSelfOrAncestor`, unretained: it lives as long as this greenlet does.
+    var liveSelfOrAncestorUnretained: Unmanaged<GreenletCore> {
         // Each ancestor is kept alive by its child's `parent`: the walk holds no references.
         var target = Unmanaged.passUnretained(self)
         while let up = target._withUnsafeGuaranteedRef({ core in
@@ -141,7 +147,7 @@ final class GreenletCore {
         }) {
             target = up
         }
-        return target.takeUnretainedValue()
+        return target
     }
 
     // MARK: Stacks

@@ -24,11 +24,15 @@ public final class GreenletLocal<Value> {
     public var value: Value {
         get {
             let core = GreenletThread.current.currentCore
-            if let stored = core.locals[key] { return stored as! Value }
+            if let stored = core.locals?[key] { return stored as! Value }
             return makeDefault()
         }
         set {
-            GreenletThread.current.currentCore.locals[key] = newValue
+            GreenletThread.withCurrentCore { core in
+                var values = core.locals.take() ?? [:]
+                values[key] = newValue
+                core.locals = values
+            }
         }
     }
 }
