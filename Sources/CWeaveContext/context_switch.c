@@ -104,11 +104,19 @@ void weave_context_prepare(weave_context *context, const weave_stack *stack) {
     context->started = 1;
 }
 
-// Hands the exclusivity access set from `from` to `to`. Exiting restores the thread's
+// Hands the exclusivity access set from `from` to `to`: by swapping the head word where
+// it is known (see access_set_location.c), else through the runtime. Exiting restores the thread's
 // base set, the one it had when its main context was made; entering a context that saved
 // no accesses of its own over an empty base leaves everything as it is, so that call is
 // skipped: most switches make one runtime call, not two.
 static void weave_enter(weave_context *from, weave_context *to) {
+    void **head = weave_access_set_head;
+    if (head != NULL) {
+        from->tls_state[0] = *head;
+        *head = to->tls_state[0];
+        weave_set_current_context(to);
+        return;
+    }
     weave_swift_exit_thread_local_context(from->tls_state);
     if (!weave_exclusivity_base_is_empty || to->tls_state[0] != NULL || to->tls_state[1] != NULL) {
         weave_swift_enter_thread_local_context(to->tls_state);

@@ -9,6 +9,7 @@
 
 _Thread_local void *weave_thread_state_slot __attribute__((tls_model("initial-exec")));
 _Thread_local int weave_exclusivity_base_is_empty __attribute__((tls_model("initial-exec")));
+_Thread_local void **weave_access_set_head __attribute__((tls_model("initial-exec")));
 static pthread_key_t weave_thread_state_key;
 static pthread_once_t weave_thread_state_key_once = PTHREAD_ONCE_INIT;
 static void (*weave_thread_state_destructor)(void *);
@@ -52,6 +53,15 @@ void weave_context_init_thread_main(weave_context *context) {
 #endif
     context->started = 1;
     strcpy(context->name, "main");
+    void **head = weave_locate_access_set_head();
+    if (head != NULL && *head == NULL) {
+        // No access in progress: the thread's set is the main context's own, and
+        // switches swap the head word.
+        weave_access_set_head = head;
+        weave_exclusivity_base_is_empty = 1;
+        weave_set_current_context(context);
+        return;
+    }
     weave_swift_enter_thread_local_context(context->tls_state);
     // Entered with an empty saved set, the runtime records the accesses the thread
     // already had (none, almost always) as the base every later exit restores.

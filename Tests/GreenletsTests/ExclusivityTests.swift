@@ -1,4 +1,7 @@
 import Greenlets
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeaveTestSupport
 import XCTest
 
@@ -43,6 +46,50 @@ final class ExclusivityTests: XCTestCase {
         XCTAssertEqual(counters.first, 2)
         XCTAssertEqual(counters.second, 2)
         XCTAssertEqual(counters.log, ["left inside first", "right inside second", "left back", "right back"])
+    }
+
+    /// A greenlet's open access belongs to it alone: while it is suspended, the others may
+    /// read what it holds (as tasks may), and switching back puts it in force again, so a
+    /// conflicting access of its own is still caught. Each half runs in a child process,
+    /// since a conflict ends the process.
+    func testAnOpenAccessIsInForceInItsOwnGreenletOnly() {
+        let readWhileSuspended = runInForkedChild {
+            let counters = Counters()
+            let main = Greenlet.current
+            let holder = Greenlet { _ in
+                try Self.withModified(&counters.first) { try main.switch() }
+                return nil
+            }
+            do {
+                try holder.switch()
+                let seen = counters.first
+                try holder.switch()
+                let line = "read \(seen), then \(counters.first)\n"
+                _ = line.withCString { write(2, $0, strlen($0)) }
+            } catch {
+                _exit(3)
+            }
+        }
+        XCTAssertEqual(readWhileSuspended.exitStatus, 0, readWhileSuspended.standardError)
+        XCTAssertEqual(readWhileSuspended.standardError, "read 1, then 2\n")
+
+        let conflictAfterResuming = runInForkedChild {
+            let counters = Counters()
+            let main = Greenlet.current
+            let holder = Greenlet { _ in
+                try Self.withModified(&counters.first) {
+                    try main.switch()
+                    Self.withModified(&counters.first) {}
+                }
+                return nil
+            }
+            _ = try? holder.switch()
+            _ = try? holder.switch()
+        }
+        XCTAssertNotNil(conflictAfterResuming.signal, "the conflicting access was not caught")
+        XCTAssertTrue(
+            conflictAfterResuming.standardError.contains("Simultaneous accesses"),
+            conflictAfterResuming.standardError)
     }
 
     /// A thread whose first greenlet is made inside an open access has a non-empty base

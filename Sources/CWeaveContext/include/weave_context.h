@@ -121,6 +121,15 @@ void weave_shared_stack_destroy(weave_shared_stack *shared);
 /// context was made (see weave_context_init_thread_main).
 extern _Thread_local int weave_exclusivity_base_is_empty __attribute__((tls_model("initial-exec")));
 
+/// The word holding the head of the Swift runtime's exclusivity access set for the calling
+/// thread, when found and usable (see access_set_location.c): switches then swap it
+/// directly. NULL: switches call the runtime.
+extern _Thread_local void **weave_access_set_head __attribute__((tls_model("initial-exec")));
+
+/// Finds the calling thread's access-set head word, proving it with an access of its own;
+/// NULL if it cannot be found.
+void **weave_locate_access_set_head(void);
+
 /// The context running on this thread, as the stack-overflow reporter sees it.
 extern _Thread_local weave_context *weave_running_context __attribute__((tls_model("initial-exec")));
 
