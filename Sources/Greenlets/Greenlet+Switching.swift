@@ -1,12 +1,17 @@
 import CWeaveContext
 
 extension Transfer {
-    /// The value of a switch a greenlet makes to itself.
-    consuming func deliveredInPlace() throws -> Any? {
-        switch self {
-        case .empty: return nil
-        case .value(let value): return value
-        case .error(let error): throw error
+    /// A switch a greenlet makes to itself: what it hands over arrives at once.
+    /// - Returns: Whether a value arrived (see `GreenletCore.resume(with:kind:)`).
+    consuming func postInPlace(_ hot: UnsafeMutablePointer<GreenletThread.Hot>) throws -> Bool {
+        switch consume self {
+        case .empty:
+            return false
+        case .value(let value):
+            GreenletThread.post(value: value, hot)
+            return true
+        case .error(let error):
+            throw error
         }
     }
 }
@@ -18,8 +23,43 @@ extension GreenletCore {
 
     /// Suspends the thread's running greenlet and resumes this one (or, if it is dead, its
     /// first live ancestor) with `transfer`.
+    ///
+    /// - Returns: Whether a value arrived when the caller was resumed. It waits in the
+    ///   thread's slot: take it with `GreenletThread.takeArrivedValue(_:)` before the next
+    ///   switch. A switch that hands nothing back returns `false` and no `Any?` is made.
     @inline(__always)
-    func resume(with transfer: consuming Transfer, kind: SwitchKind) throws -> Any? {
+    func resume(with transfer: consuming Transfer, kind: SwitchKind) throws -> Bool {
+        guard let hot = try directSwitchState() else {
+            return try resumeWithBookkeeping(with: transfer, kind: kind)
+        }
+        let origin = hot.pointee.current.context
+        if origin == context {
+            return try transfer.postInPlace(hot)
+        }
+        GreenletThread.post(transfer, hot)
+        return try jump(from: origin, hot)
+    }
+
+    /// `resume(with: .value(value), kind: .switch)` with the value moved straight into its
+    /// slot (through `Transfer`, it would be copied and destroyed on the way).
+    @inline(__always)
+    func resume(handing value: consuming Any?) throws -> Bool {
+        guard let hot = try directSwitchState() else {
+            return try resumeWithBookkeeping(with: .value(value), kind: .switch)
+        }
+        GreenletThread.post(value: value, hot)
+        let origin = hot.pointee.current.context
+        if origin == context {
+            return hot.pointee.pending == .value
+        }
+        return try jump(from: origin, hot)
+    }
+
+    /// The thread's switch state if this greenlet can be switched to directly (it has
+    /// started and not finished, no tracer is installed, no kill is pending), else `nil`.
+    /// - Throws: `GreenletError` with code `wrongThread` on any thread but its own.
+    @inline(__always)
+    private func directSwitchState() throws -> UnsafeMutablePointer<GreenletThread.Hot>? {
         guard weave_thread_state_get() == threadToken else {
             throw GreenletError(
                 .wrongThread,
@@ -28,17 +68,17 @@ extension GreenletCore {
         let hot = self.hot
         guard state == .started, !hot.pointee.isTracing,
             !hot.pointee.hasPendingKills.load(ordering: .relaxed)
-        else {
-            return try resumeWithBookkeeping(with: transfer, kind: kind)
-        }
-        let origin = hot.pointee.current.context
-        if origin == context {
-            return try transfer.deliveredInPlace()
-        }
-        hot.pointee.transfer.initialize(to: transfer)
+        else { return nil }
+        return hot
+    }
+
+    /// Makes this greenlet the running one and jumps to it from `origin`.
+    /// - Returns: Whether a value arrived when the caller was resumed.
+    @inline(__always)
+    private func jump(from origin: UnsafeMutablePointer<weave_context>, _ hot: UnsafeMutablePointer<GreenletThread.Hot>) throws -> Bool {
         hot.pointee.current = self
         weave_context_switch(origin, context, nil)
-        return try GreenletThread.takeTransferAfterResuming(hot)
+        return try GreenletThread.arrivalAfterResuming(hot)
     }
 
     /// Switches to this started, live greenlet of the calling thread handing over nothing,
@@ -50,21 +90,23 @@ extension GreenletCore {
         guard state == .started, !hot.pointee.isTracing,
             !hot.pointee.hasPendingKills.load(ordering: .relaxed)
         else {
-            _ = try resumeWithBookkeeping(with: .empty, kind: .switch)
+            if try resumeWithBookkeeping(with: .empty, kind: .switch) {
+                GreenletThread.discardArrivedValue(hot)
+            }
             return
         }
         let origin = hot.pointee.current.context
         if origin == context { return }
-        hot.pointee.transfer.initialize(to: .empty)
-        hot.pointee.current = self
-        weave_context_switch(origin, context, nil)
-        try GreenletThread.takeErrorAfterResuming(hot)
+        hot.pointee.pending = .nothing
+        if try jump(from: origin, hot) {
+            GreenletThread.discardArrivedValue(hot)
+        }
     }
 
     /// The switch for everything but the common case: pending kills, tracing, a target
     /// that is dead or has not started yet.
     @inline(never)
-    private func resumeWithBookkeeping(with transfer: consuming Transfer, kind: SwitchKind) throws -> Any? {
+    private func resumeWithBookkeeping(with transfer: consuming Transfer, kind: SwitchKind) throws -> Bool {
         if hot.pointee.hasPendingKills.load(ordering: .acquiring) {
             thread.killPendingGreenlets()
         }
@@ -79,7 +121,7 @@ extension GreenletCore {
                     target: target.takeUnretainedValue().handleObject()))
         }
         if target.toOpaque() == origin.toOpaque() {
-            return try transfer.deliveredInPlace()
+            return try transfer.postInPlace(hot)
         }
         let targetContext = try target._withUnsafeGuaranteedRef { target in
             if target.state == .unstarted {
@@ -87,10 +129,10 @@ extension GreenletCore {
             }
             return target.context
         }
-        hot.pointee.transfer.initialize(to: transfer)
+        GreenletThread.post(transfer, hot)
         hot.pointee.current = target.takeUnretainedValue()
         weave_context_switch(origin._withUnsafeGuaranteedRef { $0.context }, targetContext, nil)
-        return try GreenletThread.takeTransferAfterResuming(hot)
+        return try GreenletThread.arrivalAfterResuming(hot)
     }
 
     /// Runs the body of the greenlet starting on the current stack, then hands its outcome
@@ -114,7 +156,7 @@ extension GreenletCore {
     ) -> (UnsafeMutablePointer<weave_context>, UnsafeMutablePointer<weave_context>) {
         var outcome: Transfer
         do {
-            let argument = try thread.takeTransferAfterResuming()
+            let argument = try GreenletThread.arrivalAfterResuming(thread.hot) ? GreenletThread.takeArrivedValue(thread.hot) : nil
             let body = core.body!
             outcome = .value(try body(argument))
         } catch let exit as GreenletExit {
@@ -144,7 +186,7 @@ extension GreenletCore {
         if hot.pointee.isTracing, let tracer = thread.tracer {
             tracer(GreenletTraceEvent(kind: .switch, origin: core.handleObject(), target: target.handleObject()))
         }
-        hot.pointee.transfer.initialize(to: outcome)
+        GreenletThread.post(outcome, hot)
         hot.pointee.retiring = core
         hot.pointee.current = target
         return (core.context, target.context)
@@ -169,7 +211,9 @@ extension GreenletCore {
         guard state == .started, thread.currentCore !== self else { return }
         parent = thread.currentCore.handleObject()
         do {
-            _ = try resume(with: .error(GreenletExit()), kind: .throw)
+            if try resume(with: .error(GreenletExit()), kind: .throw) {
+                GreenletThread.discardArrivedValue(hot)
+            }
         } catch {
             thread.reportIgnored(error, whileKilling: self)
         }

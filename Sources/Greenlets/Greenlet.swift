@@ -130,7 +130,7 @@ public final class Greenlet {
     ///   `throw(_:)`, or ``GreenletError`` with code `wrongThread`.
     @discardableResult
     public func `switch`(_ value: consuming Any? = nil) throws -> Any? {
-        try core.resume(with: .value(value), kind: .switch)
+        try core.resume(handing: value) ? takeArrivedValue() : nil
     }
 
     /// Resumes this greenlet by raising `error` at its pending `switch` — Python's
@@ -141,7 +141,12 @@ public final class Greenlet {
     /// - Returns: What is handed back when the running greenlet is resumed.
     @discardableResult
     public func `throw`(_ error: any Error = GreenletExit()) throws -> Any? {
-        try core.resume(with: .error(error), kind: .throw)
+        try core.resume(with: .error(error), kind: .throw) ? takeArrivedValue() : nil
+    }
+
+    /// The value that came back with the last switch of this greenlet's thread.
+    private func takeArrivedValue() -> Any? {
+        GreenletThread.takeArrivedValue(core.hot)
     }
 
     /// Resumes this greenlet handing it nothing — the hub's switch, which keeps wake-up

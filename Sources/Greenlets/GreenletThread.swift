@@ -19,8 +19,12 @@ final class GreenletThread {
         /// The running greenlet. Not retained: a running greenlet's core is kept alive by
         /// its own entry frame (the main greenlet's by `mainCore`).
         unowned(unsafe) var current: GreenletCore
-        /// What crosses the switch in flight; initialised only between the two sides.
-        let transfer: UnsafeMutablePointer<Transfer>
+        /// What crosses the switch in flight: which slot below holds it, if any. The slots
+        /// are initialised only between the two sides, so handing nothing (or `nil`) over
+        /// touches no `Any?` at all.
+        var pending = Pending.nothing
+        let pendingValue: UnsafeMutablePointer<Any?>
+        let pendingError: UnsafeMutablePointer<any Error>
         /// A greenlet that just finished; the side it switched to gives its stack back.
         var retiring: GreenletCore?
         /// Whether a tracer is installed.
@@ -29,6 +33,11 @@ final class GreenletThread {
         let hasPendingKills: UnsafeAtomic<Bool>
         /// How many stacks the pool holds.
         var stackPoolCount = 0
+    }
+
+    /// Which of `Hot`'s slots holds what crosses the switch in flight.
+    enum Pending: UInt8 {
+        case nothing, value, error
     }
 
     let hot: UnsafeMutablePointer<Hot>
@@ -73,7 +82,8 @@ final class GreenletThread {
         hot.initialize(
             to: Hot(
                 current: mainCore,
-                transfer: .allocate(capacity: 1),
+                pendingValue: .allocate(capacity: 1),
+                pendingError: .allocate(capacity: 1),
                 hasPendingKills: .create(false)))
         mainHandle = Greenlet(core: mainCore)
         mainCore.handle = Unmanaged.passUnretained(mainHandle)
@@ -81,7 +91,8 @@ final class GreenletThread {
     }
 
     deinit {
-        hot.pointee.transfer.deallocate()
+        hot.pointee.pendingValue.deallocate()
+        hot.pointee.pendingError.deallocate()
         hot.pointee.hasPendingKills.destroy()
         hot.deinitialize(count: 1)
         hot.deallocate()
@@ -129,34 +140,75 @@ final class GreenletThread {
 
     var currentCore: GreenletCore { hot.pointee.current }
 
-    /// Finishes the resumption of a greenlet: gives a finished greenlet's stack back and
-    /// takes the transfer addressed to the resumed one.
-    func takeTransferAfterResuming() throws -> Any? {
-        try Self.takeTransferAfterResuming(hot)
-    }
-
+    /// Finishes the resumption of a greenlet: gives a finished greenlet's stack back,
+    /// throws an error thrown into it, and says whether a value arrived (left in its slot
+    /// for `takeArrivedValue(_:)`).
     @inline(__always)
-    static func takeTransferAfterResuming(_ hot: UnsafeMutablePointer<Hot>) throws -> Any? {
-        if let finished = hot.pointee.retiring {
-            hot.pointee.retiring = nil
-            finished.releaseStack(recycle: true)
-        }
-        switch hot.pointee.transfer.move() {
-        case .empty: return nil
-        case .value(let value): return value
-        case .error(let error): throw error
+    static func arrivalAfterResuming(_ hot: UnsafeMutablePointer<Hot>) throws -> Bool {
+        retireFinished(hot)
+        switch hot.pointee.pending {
+        case .nothing:
+            return false
+        case .value:
+            return true
+        case .error:
+            hot.pointee.pending = .nothing
+            throw hot.pointee.pendingError.move()
         }
     }
 
-    /// `takeTransferAfterResuming` for a resumer that wants no value: only an error counts.
+    /// Takes the value that arrived with the last switch.
+    @inline(__always)
+    static func takeArrivedValue(_ hot: UnsafeMutablePointer<Hot>) -> Any? {
+        hot.pointee.pending = .nothing
+        return hot.pointee.pendingValue.move()
+    }
+
+    /// Drops the value that arrived with the last switch, for a resumer that wants none.
+    @inline(__always)
+    static func discardArrivedValue(_ hot: UnsafeMutablePointer<Hot>) {
+        hot.pointee.pending = .nothing
+        hot.pointee.pendingValue.deinitialize(count: 1)
+    }
+
+    /// `arrivalAfterResuming` for a resumer that wants no value: only an error counts.
     @inline(__always)
     static func takeErrorAfterResuming(_ hot: UnsafeMutablePointer<Hot>) throws {
+        if try arrivalAfterResuming(hot) {
+            discardArrivedValue(hot)
+        }
+    }
+
+    /// Hands `transfer` to the side about to be resumed.
+    @inline(__always)
+    static func post(_ transfer: consuming Transfer, _ hot: UnsafeMutablePointer<Hot>) {
+        switch consume transfer {
+        case .empty:
+            hot.pointee.pending = .nothing
+        case .value(let value):
+            post(value: value, hot)
+        case .error(let error):
+            hot.pointee.pendingError.initialize(to: error)
+            hot.pointee.pending = .error
+        }
+    }
+
+    /// Hands `value` to the side about to be resumed. `nil` is handed as nothing: moved
+    /// into the slot and left there, since a `nil` holds nothing to release, so that no
+    /// `Any?` is destroyed on either side.
+    @inline(__always)
+    static func post(value: consuming Any?, _ hot: UnsafeMutablePointer<Hot>) {
+        let isNil = value == nil
+        hot.pointee.pendingValue.initialize(to: value)
+        hot.pointee.pending = isNil ? .nothing : .value
+    }
+
+    /// Gives back the stack of a greenlet that just finished, now that its frames are off it.
+    @inline(__always)
+    private static func retireFinished(_ hot: UnsafeMutablePointer<Hot>) {
         if let finished = hot.pointee.retiring {
             hot.pointee.retiring = nil
             finished.releaseStack(recycle: true)
-        }
-        if case .error(let error) = hot.pointee.transfer.move() {
-            throw error
         }
     }
 

@@ -165,4 +165,22 @@ final class SwitchSemanticsTests: XCTestCase {
         }
         XCTAssertEqual(tracker.liveCount, 0)
     }
+
+    /// A value switched into a greenlet whose pending switch takes none (the hub's switch)
+    /// is released there, and `nil` handed over arrives as `nil`.
+    func testAValueNobodyTakesIsReleasedAndNilArrivesAsNil() throws {
+        let tracker = LifetimeTracker()
+        let main = Greenlet.current
+        let worker = Greenlet { first in
+            XCTAssertNil(first)
+            try main.switchHandingNothing()
+            return try main.switch(nil)
+        }
+        XCTAssertNil(try worker.switch(nil))
+        XCTAssertNil(try worker.switch(tracker.instance("dropped")))
+        XCTAssertEqual(tracker.liveCount, 0)
+        let boxedNil = try worker.switch(Optional<Int>.none as Any)
+        XCTAssertNotNil(boxedNil, "a nil boxed in Any is a value, not nothing")
+        XCTAssertTrue(worker.isDead)
+    }
 }
