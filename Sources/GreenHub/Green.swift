@@ -161,7 +161,7 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
         remaining = threads.count
         deadline = timeout.map { Hub.now() &+ UInt64(Swift.max($0, 0) * 1e9) }
         for thread in threads {
-            thread.link { [inbox] finished in inbox.deliver(finished) }
+            thread.add(.completion(inbox))
         }
     }
 
@@ -209,9 +209,9 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
 }
 
 /// Collects finished green threads for a `CompletionSequence`.
-private final class CompletionInbox {
-    var finished = Deque<AnyGreenThread>()
-    var waiter: Waiter?
+final class CompletionInbox {
+    @exclusivity(unchecked) var finished = Deque<AnyGreenThread>()
+    @exclusivity(unchecked) var waiter: Waiter?
 
     func deliver(_ thread: AnyGreenThread) {
         finished.append(thread)

@@ -29,8 +29,22 @@ public class AnyGreenThread: WaitDescribing {
     @exclusivity(unchecked) var joiner: Waiter?
     @exclusivity(unchecked) var joiners: [Waiter] = []
     /// The first link, then any others (most green threads have one: a join or a group).
-    @exclusivity(unchecked) var firstLink: ((AnyGreenThread) -> Void)?
-    @exclusivity(unchecked) var links: [(AnyGreenThread) -> Void] = []
+    @exclusivity(unchecked) var firstLink: Link?
+    @exclusivity(unchecked) var links: [Link] = []
+
+    /// What a finished green thread tells: a callback (`link`), or a `Green.completed`
+    /// sequence, which needs no closure (and so no allocation) per green thread.
+    enum Link {
+        case callback((AnyGreenThread) -> Void)
+        case completion(CompletionInbox)
+
+        func fire(_ thread: AnyGreenThread) {
+            switch self {
+            case .callback(let callback): callback(thread)
+            case .completion(let inbox): inbox.deliver(thread)
+            }
+        }
+    }
 
     // What the hub keeps for the greenlet's waits (see AnyGreenThread+Waiting.swift).
 
@@ -145,15 +159,15 @@ public class AnyGreenThread: WaitDescribing {
                 waiter.wake()
             }
         }
-        if let callback = firstLink {
+        if let link = firstLink {
             firstLink = nil
-            callback(self)
+            link.fire(self)
         }
         if !links.isEmpty {
-            let callbacks = links
+            let later = links
             links.removeAll()
-            for callback in callbacks {
-                callback(self)
+            for link in later {
+                link.fire(self)
             }
         }
     }
@@ -246,14 +260,17 @@ public class AnyGreenThread: WaitDescribing {
     /// Calls `callback` once the green thread finishes, in the finished green thread —
     /// `link(callback)`. If it has finished already, `callback` runs now.
     public final func link(_ callback: @escaping (AnyGreenThread) -> Void) {
+        add(.callback(callback))
+    }
+
+    /// Fires `link` once the green thread finishes, or now if it has.
+    func add(_ link: Link) {
         if phase == .finished {
-            callback(self)
+            link.fire(self)
+        } else if firstLink == nil && links.isEmpty {
+            firstLink = link
         } else {
-            if firstLink == nil && links.isEmpty {
-                firstLink = callback
-            } else {
-                links.append(callback)
-            }
+            links.append(link)
         }
     }
 
