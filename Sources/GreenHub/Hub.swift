@@ -94,7 +94,7 @@ public final class Hub {
     /// Runs `body` with the calling thread's hub (created on first use), unretained: a
     /// hub lives as long as its thread.
     @usableFromInline @inline(__always)
-    static func withCurrent<Result>(_ body: (Hub) throws -> Result) rethrows -> Result {
+    package static func withCurrent<Result>(_ body: (Hub) throws -> Result) rethrows -> Result {
         if let token = Greenlet.threadAttachmentToken {
             return try Unmanaged<Hub>.fromOpaque(token)._withUnsafeGuaranteedRef(body)
         }

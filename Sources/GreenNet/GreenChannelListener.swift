@@ -108,7 +108,7 @@ final class GreenChannelListener {
             if let failure = queue.takeFailure() {
                 throw GreenNetError(.bindFailed, "accepting a connection failed; if the process is out of file descriptors, raise `ulimit -n`", underlying: failure)
             }
-            try queue.event.wait(for: "a connection to accept on port \(self.port)", until: deadline) {
+            try queue.event.wait(on: self, detail: 0, until: deadline) {
                 channel.read()
             }
         }
@@ -202,5 +202,11 @@ final class GreenAcceptErrorHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         queue.markClosed()
         context.fireChannelInactive()
+    }
+}
+
+extension GreenChannelListener: WaitDescribing {
+    func describeWait(_ detail: UInt8) -> String {
+        "a connection to accept on port \(port)"
     }
 }

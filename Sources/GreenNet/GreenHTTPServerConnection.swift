@@ -42,7 +42,7 @@ final class GreenHTTPServerConnection {
             }
             if let failure = parts.failure { return .malformed(failure) }
             if parts.inputClosed { return .closed }
-            try parts.event.wait(for: "an HTTP request from \(String(describing: self.channel.remoteAddress))", until: deadline) {
+            try parts.event.wait(on: self, detail: WaitKind.request.rawValue, until: deadline) {
                 channel.read()
             }
         }
@@ -84,7 +84,7 @@ final class GreenHTTPServerConnection {
         channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
         while !channel.isWritable {
             try checkConnected()
-            try parts.writable.wait(for: "room to send to \(String(describing: self.channel.remoteAddress))", until: deadline) {}
+            try parts.writable.wait(on: self, detail: WaitKind.send.rawValue, until: deadline) {}
         }
     }
 
@@ -218,5 +218,17 @@ final class GreenHTTPPartsHandler: ChannelInboundHandler {
         if failure == nil { failure = error }
         event.signal()
         writable.signal()
+    }
+}
+
+extension GreenHTTPServerConnection: WaitDescribing {
+    /// What a connection's greenlet waits for, for the hub's deadlock report.
+    enum WaitKind: UInt8 {
+        case request, send
+    }
+
+    func describeWait(_ detail: UInt8) -> String {
+        let peer = String(describing: channel.remoteAddress)
+        return WaitKind(rawValue: detail) == .send ? "room to send to \(peer)" : "an HTTP request from \(peer)"
     }
 }

@@ -20,6 +20,19 @@ final class GreenSignal {
         }
     }
 
+    /// `wait(for:until:after:)` for a wait that `subject` describes (with `detail`) if a
+    /// deadlock report asks: no description is made, and nothing allocated, per wait.
+    func wait(on subject: any WaitDescribing, detail: UInt8, until deadline: GreenDeadline, after request: () -> Void) throws {
+        defer { waiter = nil }
+        let timeout = try deadline.remaining()
+        try Hub.withCurrent { hub in
+            try hub.wait(on: subject, detail: detail, timeout: timeout) { waiter in
+                self.waiter = waiter
+                request()
+            }
+        }
+    }
+
     /// Whether a greenlet waits on it now.
     var hasWaiter: Bool { waiter != nil }
 

@@ -15,13 +15,19 @@ extension GreenStream {
     /// - Throws: `GreenNetError.connectionClosed` after `close()` or a reset by the peer;
     ///   `.invalidArgument` for a negative count; `GreenTimeoutError`.
     public func receive(upTo maxBytes: Int, timeout: Double? = nil) throws -> [UInt8] {
-        try checkCount(maxBytes)
-        guard maxBytes > 0 else { return [] }
-        let deadline = try GreenDeadline(timeout ?? self.timeout)
-        while handler.buffer.readableBytes == 0 {
-            guard try waitForBytes(deadline) else { return [] }
-        }
-        return handler.take(maxBytes)
+        try waitForSome(maxBytes, timeout: timeout) ? handler.take(maxBytes) : []
+    }
+
+    /// Receives what has arrived, at most `maxBytes`, as a NIO `ByteBuffer` that shares
+    /// the socket's receive storage instead of copying it out — `recv(bufsize)` for code
+    /// that passes bytes on (to ``send(_:timeout:)-(ByteBuffer,_)``, say) or parses them
+    /// in place.
+    ///
+    /// Call on the hub's thread.
+    /// - Returns: The bytes; an empty buffer once the peer has closed its side.
+    /// - Throws: What ``receive(upTo:timeout:)`` throws.
+    public func receiveBuffer(upTo maxBytes: Int, timeout: Double? = nil) throws -> ByteBuffer {
+        try waitForSome(maxBytes, timeout: timeout) ? handler.takeBuffer(maxBytes) : ByteBuffer()
     }
 
     /// Receives exactly `count` bytes, waiting in the calling greenlet until all have
@@ -89,6 +95,18 @@ extension GreenStream {
     }
 
     // MARK: Waiting for input
+
+    /// Waits until at least one byte is buffered; `false` for a count of 0 or at the end of
+    /// the stream.
+    private func waitForSome(_ maxBytes: Int, timeout: Double?) throws -> Bool {
+        try checkCount(maxBytes)
+        guard maxBytes > 0 else { return false }
+        let deadline = try GreenDeadline(timeout ?? self.timeout)
+        while handler.buffer.readableBytes == 0 {
+            guard try waitForBytes(deadline) else { return false }
+        }
+        return true
+    }
 
     private func checkCount(_ count: Int) throws {
         guard count >= 0 else {

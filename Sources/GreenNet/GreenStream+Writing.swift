@@ -53,7 +53,7 @@ extension GreenStream {
             guard !handler.isClosed else {
                 throw GreenNetError(.connectionClosed, "the connection closed before all bytes were sent; open a new one")
             }
-            try handler.writable.wait(for: "room to send to \(String(describing: self.channel.remoteAddress))", until: deadline) {}
+            try handler.writable.wait(on: self, detail: WaitKind.send.rawValue, until: deadline) {}
         }
     }
 

@@ -232,8 +232,20 @@ public final class GreenStream {
     /// Waits in the running greenlet until the handler reports something (bytes, the end
     /// of input, an error, a finished handshake), asking the socket for one read.
     func waitForEvent(_ deadline: GreenDeadline) throws {
-        try handler.event.wait(for: "bytes from \(String(describing: self.channel.remoteAddress))", until: deadline) {
+        try handler.event.wait(on: self, detail: WaitKind.receive.rawValue, until: deadline) {
             handler.requestRead()
         }
+    }
+}
+
+extension GreenStream: WaitDescribing {
+    /// What a greenlet waits for on a connection, for the hub's deadlock report.
+    enum WaitKind: UInt8 {
+        case receive, send
+    }
+
+    @usableFromInline package func describeWait(_ detail: UInt8) -> String {
+        let peer = String(describing: channel.remoteAddress)
+        return WaitKind(rawValue: detail) == .send ? "room to send to \(peer)" : "bytes from \(peer)"
     }
 }

@@ -76,6 +76,14 @@ final class GreenStreamHandler: ChannelInboundHandler {
         return bytes
     }
 
+    /// Takes `count` buffered bytes (at most what is buffered) without copying them: the
+    /// slice shares the receive buffer's storage.
+    func takeBuffer(_ count: Int) -> ByteBuffer {
+        let slice = buffer.readSlice(length: min(count, buffer.readableBytes))!
+        releaseIfEmpty()
+        return slice
+    }
+
     /// Drops `count` buffered bytes (a line's terminator).
     func skip(_ count: Int) {
         buffer.moveReaderIndex(forwardBy: count)

@@ -118,7 +118,7 @@ public final class GreenUDPSocket {
             if handler.isClosed {
                 throw GreenNetError(.connectionClosed, "the UDP socket is closed; bind a new one")
             }
-            try handler.event.wait(for: "a datagram on UDP port \(self.port)", until: deadline) {
+            try handler.event.wait(on: self, detail: 0, until: deadline) {
                 channel.read()
             }
         }
@@ -165,5 +165,11 @@ final class GreenDatagramHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A datagram socket survives errors such as ICMP port unreachable; keep going.
         event.signal()
+    }
+}
+
+extension GreenUDPSocket: WaitDescribing {
+    @usableFromInline package func describeWait(_ detail: UInt8) -> String {
+        "a datagram on UDP port \(port)"
     }
 }

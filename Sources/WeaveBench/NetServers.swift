@@ -53,8 +53,8 @@ public enum NetServers {
     /// Writes back whatever `connection` receives until the peer closes its side.
     static func echo(_ connection: GreenStream) throws {
         while true {
-            let bytes = try connection.receive(upTo: 65536)
-            if bytes.isEmpty { return }
+            let bytes = try connection.receiveBuffer(upTo: 65536)
+            if bytes.readableBytes == 0 { return }
             try connection.send(bytes)
         }
     }

@@ -36,6 +36,42 @@ final class StreamTests: XCTestCase {
         XCTAssertEqual(received, payload)
     }
 
+    func testReceiveBufferHandsTheBytesOverInBuffersThatCanBeSentOn() throws {
+        let (listener, client, server) = try connectedPair()
+        defer { listener.close(); client.close(); server.close() }
+        let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 13) }
+        let writer = Green.spawn {
+            try client.send(payload)
+            try client.shutdownOutput()
+        }
+        // The server passes each buffer straight back; the client reads the echo.
+        let echoer = Green.spawn { () -> Int in
+            var total = 0
+            while true {
+                let buffer = try server.receiveBuffer(upTo: 1000, timeout: 5)
+                if buffer.readableBytes == 0 { break }
+                XCTAssertLessThanOrEqual(buffer.readableBytes, 1000)
+                total += buffer.readableBytes
+                try server.send(buffer)
+            }
+            try server.shutdownOutput()
+            return total
+        }
+        var echoed: [UInt8] = []
+        while true {
+            let chunk = try client.receive(upTo: 65536, timeout: 5)
+            if chunk.isEmpty { break }
+            echoed += chunk
+        }
+        try writer.join()
+        XCTAssertEqual(try echoer.get(), payload.count)
+        XCTAssertEqual(echoed, payload)
+        XCTAssertEqual(try server.receiveBuffer(upTo: 0).readableBytes, 0)
+        XCTAssertThrowsError(try server.receiveBuffer(upTo: -1)) {
+            XCTAssertEqual(($0 as? GreenNetError)?.code, .invalidArgument)
+        }
+    }
+
     func testAReaderThatDoesNotReadPushesBackOnTheSender() throws {
         let (listener, client, server) = try connectedPair()
         defer { listener.close(); client.close(); server.close() }
