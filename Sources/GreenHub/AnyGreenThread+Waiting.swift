@@ -35,7 +35,7 @@ extension AnyGreenThread {
     /// Resumes its greenlet, handing it nothing (the hub's switch).
     @inline(__always)
     func switchTo() throws {
-        try Unmanaged.passUnretained(greenlet)._withUnsafeGuaranteedRef { try $0.switchHandingNothing() }
+        try runnableGreenlet._withUnsafeGuaranteedRef { try $0.switchHandingNothing() }
     }
 
     /// Takes the error to raise at resumption, if any.

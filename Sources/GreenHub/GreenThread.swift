@@ -13,10 +13,17 @@ public class AnyGreenThread: WaitDescribing {
     // The state below is the hub thread's alone and no access to it spans a switch, so
     // it skips the runtime's dynamic exclusivity checks.
     @usableFromInline let hub: Hub
-    /// The greenlet it runs on. Not retained here: a spawned green thread's greenlet is
-    /// kept by `spawnedGreenlet`; a greenlet the hub adopted lives as its owner decides.
-    unowned(unsafe) let greenlet: Greenlet
-    private let spawnedGreenlet: Greenlet?
+    /// The greenlet it runs on, unretained: a spawned green thread's greenlet is kept by
+    /// `spawnedGreenlet`, and made only when it first runs (`runnableGreenlet`), so a
+    /// green thread waiting for its turn costs one object; a greenlet the hub adopted
+    /// lives as its owner decides.
+    @exclusivity(unchecked) private var greenletReference: Unmanaged<Greenlet>?
+    @exclusivity(unchecked) private var spawnedGreenlet: Greenlet?
+    /// Keeps a spawned green thread alive from its spawn until its greenlet is made (which
+    /// then keeps it until it finishes) or it is killed: a green thread nobody holds
+    /// still runs to its end.
+    @exclusivity(unchecked) private var pendingHold: Unmanaged<AnyGreenThread>?
+    private let stackMode: Greenlet.StackMode?
     @exclusivity(unchecked) var phase = Phase.pending
     @exclusivity(unchecked) var didStart = false
     @usableFromInline @exclusivity(unchecked) final var failure: (any Error)?
@@ -73,30 +80,16 @@ public class AnyGreenThread: WaitDescribing {
         hub.nameSequence += 1
         number = hub.nameSequence
         givenName = name
-        // Its parent is the hub: a finished green thread hands control back to the hub.
-        // The body captures nothing, so it costs no allocation: the green thread is the
-        // greenlet's attachment.
-        let greenlet = Greenlet(childOf: hub.hubGreenlet, name: name, stackMode: stackMode) { _ in
-            guard let token = Greenlet.currentAttachmentToken else { return nil }
-            Unmanaged<AnyGreenThread>.fromOpaque(token)._withUnsafeGuaranteedRef { thread in
-                thread.run()
-                thread.handOffToNextReady()
-            }
-            return nil
-        }
-        self.greenlet = greenlet
-        spawnedGreenlet = greenlet
-        // Until it finishes (or is killed before it starts), its greenlet keeps it: a
-        // green thread nobody holds still runs to its end.
-        greenlet.attachment = self
+        self.stackMode = stackMode
+        pendingHold = Unmanaged.passRetained(self)
     }
 
     /// The hub's state for a greenlet it did not spawn (the main greenlet, the hub's own,
     /// one made by hand), made on its first wait.
     init(adopting greenlet: Greenlet, hub: Hub, name: String) {
         self.hub = hub
-        self.greenlet = greenlet
-        spawnedGreenlet = nil
+        greenletReference = Unmanaged.passUnretained(greenlet)
+        stackMode = nil
         givenName = name
         number = 0
         phase = .running
@@ -130,6 +123,34 @@ public class AnyGreenThread: WaitDescribing {
         finish()
     }
 
+    /// Its greenlet, made (for a spawned green thread) on its first turn.
+    @inline(__always)
+    var runnableGreenlet: Unmanaged<Greenlet> {
+        greenletReference ?? makeGreenlet()
+    }
+
+    @inline(never)
+    private func makeGreenlet() -> Unmanaged<Greenlet> {
+        // Its parent is the hub: a finished green thread hands control back to the hub.
+        // The body captures nothing, so it costs no allocation: the green thread is the
+        // greenlet's attachment.
+        let greenlet = Greenlet(childOf: hub.hubGreenlet, name: givenName, stackMode: stackMode) { _ in
+            guard let token = Greenlet.currentAttachmentToken else { return nil }
+            Unmanaged<AnyGreenThread>.fromOpaque(token)._withUnsafeGuaranteedRef { thread in
+                thread.run()
+                thread.handOffToNextReady()
+            }
+            return nil
+        }
+        let reference = Unmanaged.passUnretained(greenlet)
+        greenletReference = reference
+        // From now until it finishes, its greenlet keeps it.
+        greenlet.attachment = self
+        spawnedGreenlet = greenlet
+        pendingHold.take()?.release()
+        return reference
+    }
+
     /// A finished green thread's greenlet returns to its parent: make that the next ready
     /// greenlet, so that control goes there directly instead of through the hub.
     private func handOffToNextReady() {
@@ -138,7 +159,9 @@ public class AnyGreenThread: WaitDescribing {
         next._withUnsafeGuaranteedRef { next in
             hub.monitor?.beat(running: next)
             do {
-                try greenlet.setParent(next.greenlet)
+                try runnableGreenlet._withUnsafeGuaranteedRef { greenlet in
+                    try next.runnableGreenlet._withUnsafeGuaranteedRef { try greenlet.setParent($0) }
+                }
             } catch {
                 hub.schedule(next)
             }
@@ -237,9 +260,9 @@ public class AnyGreenThread: WaitDescribing {
                 failure = error
             }
             hub.unschedule(self)
-            // It never runs: its greenlet lets go of it.
-            greenlet.attachment = nil
             finish()
+            // It never runs: nothing needs to keep it any more.
+            pendingHold.take()?.release()
             return true
         case .running:
             if hub.runningRecord === self {
