@@ -119,9 +119,26 @@ public final class GreenSubprocess {
             parentEnds.forEach { _ = close($0) }
             throw error
         }
-        standardInput = try pipes[0].map { try Self.stream(writing: $0) }
-        standardOutput = try pipes[1].map { try Self.stream(reading: $0) }
-        standardError = try pipes[2].map { try Self.stream(reading: $0) }
+        // The command runs now: if its pipes cannot become streams, it is stopped and
+        // reaped, and every end is closed, rather than left behind.
+        var streams: [GreenStream] = []
+        do {
+            for (target, end) in pipes.sorted(by: { $0.key < $1.key }) {
+                streams.append(try target == 0 ? Self.stream(writing: end) : Self.stream(reading: end))
+                pipes[target] = nil
+            }
+        } catch {
+            streams.forEach { $0.close() }
+            pipes.values.forEach { _ = close($0) }
+            _ = kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            throw error
+        }
+        var next = streams.makeIterator()
+        standardInput = stdin == .pipe ? next.next() : nil
+        standardOutput = stdout == .pipe ? next.next() : nil
+        standardError = stderr == .pipe ? next.next() : nil
     }
 
     /// Throws a clear error when `directory` cannot be a working directory, before anything
