@@ -63,6 +63,49 @@ final class MutualTLSTests: XCTestCase {
                 certificateChainPEM: outsider.certificatePEM, privateKeyPEM: outsider.keyPEM))
     }
 
+    func testEachSideSeesTheCertificateThePeerPresented() throws {
+        let authority = try TestCertificateAuthority.make(name: "Weave Test CA")
+        let serverCertificate = try authority.issue(commonName: "localhost")
+        let member = try authority.issue(commonName: "member")
+        // The server answers with what it saw of the client before and after reading.
+        let server = try GreenStreamServer(tls: .server(
+            certificateChainPEM: serverCertificate.certificatePEM, privateKeyPEM: serverCertificate.keyPEM,
+            clientCertificates: .optional(trustRootsPEM: authority.certificatePEM))) { connection in
+            let beforeHandshake = connection.peerCertificate.map { "\($0)" } ?? "none"
+            guard let line = try connection.readLine(timeout: 5) else { return }
+            let seen = connection.peerCertificate.map { "\($0)" } ?? "none"
+            try connection.send("\(line): \(beforeHandshake.contains("common_name") ? "early" : "none") / \(seen)\n")
+        }
+        server.start()
+        defer { try? server.stop() }
+
+        let withCertificate = try GreenStream.connect(host: "localhost", port: server.port, timeout: 5, tls: .client(
+            trustRootsPEM: authority.certificatePEM,
+            certificateChainPEM: member.certificatePEM, privateKeyPEM: member.keyPEM))
+        defer { withCertificate.close() }
+        XCTAssertTrue(withCertificate.peerCertificate?.description.contains("common_name=localhost") ?? false)
+        try withCertificate.send("member\n")
+        let answer = try XCTUnwrap(try withCertificate.readLine(timeout: 5))
+        XCTAssertTrue(answer.hasPrefix("member: none / "), answer)
+        XCTAssertTrue(answer.contains("common_name=member"), answer)
+
+        let anonymous = try GreenStream.connect(
+            host: "localhost", port: server.port, timeout: 5, tls: .client(trustRootsPEM: authority.certificatePEM))
+        defer { anonymous.close() }
+        try anonymous.send("anonymous\n")
+        XCTAssertEqual(try anonymous.readLine(timeout: 5), "anonymous: none / none")
+
+        let plain = try GreenStreamListener.listen()
+        defer { plain.close() }
+        let accepting = Green.spawn { try plain.accept(timeout: 5) }
+        let client = try GreenStream.connect(host: "127.0.0.1", port: plain.port, timeout: 5)
+        defer { client.close() }
+        let accepted = try accepting.get()
+        defer { accepted.close() }
+        XCTAssertNil(client.peerCertificate)
+        XCTAssertNil(accepted.peerCertificate)
+    }
+
     func testARequiredClientCertificateMustComeFromTheTrustedAuthority() throws {
         let setUp = try startMutualServer { .required(trustRootsPEM: $0) }
         defer { try? setUp.server.stop() }
