@@ -33,15 +33,25 @@ public final class GreenHTTPBodyReader {
     public private(set) var bytesRead = 0
     /// Whether the whole body has been read.
     public private(set) var isComplete = false
+    /// The client sent `Expect: 100-continue` and has not been told to go on: it is told
+    /// at the handler's first read, so a handler that answers without reading (a 401, a
+    /// 413) spares it the upload — RFC 9110, 10.1.1.
+    private(set) var owesContinue: Bool
+    private let version: HTTPVersion
 
     init(connection: GreenHTTPServerConnection, head: HTTPRequestHead, timeout: Double) {
         self.connection = connection
         self.timeout = timeout
+        version = head.version
+        let expectedLength: Int?
         if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }) {
             expectedLength = length
         } else {
             expectedLength = head.headers[canonicalForm: "transfer-encoding"].isEmpty ? 0 : nil
         }
+        self.expectedLength = expectedLength
+        owesContinue = expectedLength != 0
+            && head.headers[canonicalForm: "expect"].contains { String($0).equalsIgnoringASCIICase("100-continue") }
     }
 
     /// Waits in the calling greenlet for the next piece of the body, as the socket
@@ -88,6 +98,10 @@ public final class GreenHTTPBodyReader {
         if isComplete { return nil }
         if failure != nil {
             throw GreenNetError(.httpProtocol, "reading this request body failed already; the connection will close")
+        }
+        if owesContinue {
+            owesContinue = false
+            connection.sendContinue(version: version)
         }
         let part: GreenHTTPServerConnection.Incoming
         do {

@@ -222,11 +222,6 @@ public final class GreenHTTPServer {
                 try reject(connection, 431, "Request Header Fields Too Large")
                 return
             }
-            if head.headers.contains(name: "Expect"),
-                head.headers[canonicalForm: "Expect"].contains(where: { String($0).equalsIgnoringASCIICase("100-continue") })
-            {
-                connection.sendContinue(version: head.version)
-            }
             let body = GreenHTTPBodyReader(connection: connection, head: head, timeout: limits.readTimeout)
             let request = GreenHTTPRequest(
                 method: head.method.rawValue,
@@ -250,6 +245,9 @@ public final class GreenHTTPServer {
             let keepAlive = head.isKeepAlive && !loop.isStopping
                 && response.header("Connection")?.equalsIgnoringASCIICase("close") != true
                 && body.canDrain(upTo: limits.maxDrainBytes)
+                // A client told nothing after `Expect: 100-continue` may or may not send
+                // the body: the connection cannot be reused.
+                && !body.owesContinue
                 // An HTTP/1.0 body of unknown length ends with the connection.
                 && (response.contentLength != nil || !bodyAllowed || head.version != .http1_0)
             let sent = try send(response, on: connection, version: head.version, keepAlive: keepAlive, bodyAllowed: bodyAllowed, request: head)

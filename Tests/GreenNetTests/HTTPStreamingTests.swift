@@ -135,6 +135,25 @@ final class HTTPStreamingTests: XCTestCase {
         XCTAssertEqual(try connection.receive(upTo: 100, timeout: 5), [])
     }
 
+    /// `Expect: 100-continue` is answered when the handler first reads the body (see
+    /// `HTTPServerTests.testExpectContinueGetsAnInterimResponse`): a handler that answers
+    /// without reading spares the client the upload, and the connection, whose next bytes
+    /// may or may not be that body, closes.
+    func testAHandlerThatRefusesWithoutReadingSendsNoContinue() throws {
+        let server = try GreenHTTPServer { _, _ in
+            GreenHTTPStreamingResponse(GreenHTTPResponse(status: 401, text: "who are you?"))
+        }
+        server.start()
+        defer { try? server.stop() }
+        let connection = try GreenStream.connect(host: "127.0.0.1", port: server.port, timeout: 5)
+        defer { connection.close() }
+        try connection.send("POST /private HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        let refusal = try readResponse(connection)
+        XCTAssertEqual(refusal.status, "HTTP/1.1 401 Unauthorized")
+        XCTAssertEqual(refusal.headers["connection"], "close")
+        XCTAssertEqual(try connection.receive(upTo: 100, timeout: 5), [])
+    }
+
     func testABodyShorterThanItsLengthClosesTheConnectionAndIsLogged() throws {
         let log = LineCollector()
         let server = try GreenHTTPServer { _, _ in
