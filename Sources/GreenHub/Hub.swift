@@ -101,7 +101,7 @@ public final class Hub {
         return try body(current)
     }
 
-    /// The record of the running greenlet, made on its first wait.
+    /// The running greenlet's hub state (its green thread, or one adopted on its first wait).
     var runningRecord: AnyGreenThread {
         if let record = Greenlet.currentAttachment {
             return unsafeDowncast(record, to: AnyGreenThread.self)

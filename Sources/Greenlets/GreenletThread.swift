@@ -171,14 +171,6 @@ final class GreenletThread {
         hot.pointee.pendingValue.deinitialize(count: 1)
     }
 
-    /// `arrivalAfterResuming` for a resumer that wants no value: only an error counts.
-    @inline(__always)
-    static func takeErrorAfterResuming(_ hot: UnsafeMutablePointer<Hot>) throws {
-        if try arrivalAfterResuming(hot) {
-            discardArrivedValue(hot)
-        }
-    }
-
     /// Hands `transfer` to the side about to be resumed.
     @inline(__always)
     static func post(_ transfer: consuming Transfer, _ hot: UnsafeMutablePointer<Hot>) {
