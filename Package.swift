@@ -56,6 +56,7 @@ let package = Package(
             name: "GreenHub",
             dependencies: [
                 "CWeaveContext",
+                "CWeaveProcess",
                 "Greenlets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -129,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GreenNetTests",
-            dependencies: ["GreenNet", "WeaveTour", "WeaveTestSupport"],
+            dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

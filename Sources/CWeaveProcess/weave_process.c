@@ -115,6 +115,16 @@ int weave_process_never_threaded(void) {
 #endif
 }
 
+static _Thread_local int weave_process_thread_unforkable;
+
+void weave_process_mark_thread_unforkable(void) {
+    weave_process_thread_unforkable = 1;
+}
+
+int weave_process_thread_is_unforkable(void) {
+    return weave_process_thread_unforkable;
+}
+
 void weave_process_close_descriptors_except(int kept) {
 #if defined(__linux__) && defined(SYS_close_range)
     if (kept > 3) { syscall(SYS_close_range, 3U, (unsigned)(kept - 1), 0U); }

@@ -1,3 +1,4 @@
+import CWeaveProcess
 import DequeModule
 import Greenlets
 import HeapModule
@@ -75,6 +76,10 @@ public final class Hub {
         hubGreenlet = greenlet
         threadToken = Greenlet.threadIdentity!
         monitor = BlockingMonitor.fromEnvironment()
+        // A child forked from this thread must not run this loop: its descriptors would
+        // be shared with this process. The fork start method gives such a child a thread
+        // of its own.
+        weave_process_mark_thread_unforkable()
         mainRecord = AnyGreenThread(adopting: main, hub: self, name: "main")
         hubRecord = AnyGreenThread(adopting: greenlet, hub: self, name: "hub")
         bootstrap.creator = Greenlet.current

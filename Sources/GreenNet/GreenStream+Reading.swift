@@ -41,7 +41,7 @@ extension GreenStream {
     ///   came stay buffered for `receive(upTo:)`); `.connectionClosed`;
     ///   `.invalidArgument`; `GreenTimeoutError`.
     public func receive(exactly count: Int, timeout: Double? = nil) throws -> [UInt8] {
-        try checkCount(count)
+        try checkCall(count: count)
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         while handler.buffer.readableBytes < count {
             guard try waitForBytes(deadline) else {
@@ -67,7 +67,7 @@ extension GreenStream {
     /// - Throws: `GreenNetError.lineTooLong` when no newline comes within `maxLength`
     ///   bytes (they stay buffered); `.connectionClosed`; `GreenTimeoutError`.
     public func readLine(maxLength: Int = 65536, timeout: Double? = nil) throws -> String? {
-        try checkCount(maxLength)
+        try checkCall(count: maxLength)
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         var scanned = 0
         while true {
@@ -99,7 +99,7 @@ extension GreenStream {
     /// Waits until at least one byte is buffered; `false` for a count of 0 or at the end of
     /// the stream.
     private func waitForSome(_ maxBytes: Int, timeout: Double?) throws -> Bool {
-        try checkCount(maxBytes)
+        try checkCall(count: maxBytes)
         guard maxBytes > 0 else { return false }
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         while handler.buffer.readableBytes == 0 {
@@ -108,7 +108,9 @@ extension GreenStream {
         return true
     }
 
-    private func checkCount(_ count: Int) throws {
+    /// Checks that the call is made on the connection's thread and asks for 0 bytes or more.
+    private func checkCall(count: Int) throws {
+        try checkThread()
         guard count >= 0 else {
             throw GreenNetError(.invalidArgument, "a byte count must be 0 or more, not \(count)")
         }

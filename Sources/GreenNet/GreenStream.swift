@@ -224,8 +224,18 @@ public final class GreenStream {
     }
 
     func checkOpen() throws {
+        try checkThread()
         if closedLocally {
             throw GreenNetError(.connectionClosed, "this connection was closed by close(); open a new one")
+        }
+    }
+
+    /// Throws unless called on the thread whose hub opened or accepted the connection (in
+    /// a forked child, say, a connection inherited from the parent belongs to the parent's
+    /// hub, which the child never runs).
+    func checkThread() throws {
+        guard channel.eventLoop.inEventLoop else {
+            throw GreenNetError(.wrongThread, "this connection belongs to another thread's hub; use it on the thread that opened or accepted it")
         }
     }
 

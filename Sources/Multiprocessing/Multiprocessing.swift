@@ -17,6 +17,9 @@ public enum Multiprocessing {
 
     private static let forkWarningEnabled = ManagedAtomic<Bool>(true)
     private static let forkWarningPrinted = ManagedAtomic<Bool>(false)
+    /// Threads of this process that only wait: a fork child's forking thread, parked while
+    /// a fresh thread runs the child's work (see `ForkLauncher`). They hold no lock.
+    private static let idleForkingThreads = ManagedAtomic<Int>(0)
     private static let exitHandlerInstalledBy = ManagedAtomic<Int32>(0)
 
     /// This process: `MainProcess` for the program itself, or the child's name and pid.
@@ -49,13 +52,19 @@ public enum Multiprocessing {
 
     static func warnIfMultithreaded() {
         guard forkWarningEnabled.load(ordering: .relaxed), !forkWarningPrinted.load(ordering: .relaxed),
-            !Syscalls.neverStartedThreads(), let threads = Syscalls.threadCount(), threads > 1
+            !Syscalls.neverStartedThreads(), let counted = Syscalls.threadCount(),
+            case let threads = counted - idleForkingThreads.load(ordering: .relaxed), threads > 1
         else { return }
         if forkWarningPrinted.exchange(true, ordering: .relaxed) { return }
         Syscalls.writeToStandardError(
             "weave: warning: forking a process with \(threads) threads; only the calling thread exists in the child, "
                 + "and a lock another thread holds stays locked there. Use StartMethod.spawn, or set "
                 + "Multiprocessing.warnsOnMultithreadedFork = false once checked.\n")
+    }
+
+    /// Records whether this child's forking thread only waits while another runs the work.
+    static func setForkingThreadIdle(_ idle: Bool) {
+        idleForkingThreads.store(idle ? 1 : 0, ordering: .relaxed)
     }
 
     /// Takes on a child's identity, right after `fork()` or in `bootstrapIfChild()`.

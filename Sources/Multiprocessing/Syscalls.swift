@@ -102,6 +102,11 @@ enum Syscalls {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// Whether the calling thread runs a Weave hub (`weave_process_mark_thread_unforkable`).
+    static func threadIsUnforkable() -> Bool {
+        weave_process_thread_is_unforkable() != 0
+    }
+
     /// Whether this process has never started a second thread (glibc's
     /// `__libc_single_threaded`); false when the C library does not say. It is a load, not
     /// a system call, so the common single-threaded fork skips counting threads.

@@ -43,6 +43,14 @@ int weave_process_status_is_terminal(int status);
 /// not say.
 int weave_process_never_threaded(void);
 
+/// Marks the calling thread as one whose state a forked child cannot use: it runs an event
+/// loop (a Weave hub) whose epoll, eventfd and timerfd a child would share with the parent.
+/// A child forked from such a thread runs its work on a fresh thread instead.
+void weave_process_mark_thread_unforkable(void);
+
+/// Whether the calling thread was marked with weave_process_mark_thread_unforkable.
+int weave_process_thread_is_unforkable(void);
+
 /// Closes every descriptor from 3 up except `kept` (Linux `close_range`, a loop elsewhere).
 void weave_process_close_descriptors_except(int kept);
 

@@ -1,0 +1,71 @@
+import GreenHub
+import GreenNet
+import Multiprocessing
+import WeaveTestSupport
+import XCTest
+
+/// A child forked from a thread that runs a hub — gevent's "state broken after fork".
+/// The parent's event loop (its epoll instance, eventfd and timerfd) must not be shared
+/// with the child: the child's green code gets a hub of its own, and both sides keep
+/// working.
+final class ForkedChildTests: XCTestCase {
+    override func setUp() {
+        // The test process has other threads; the child uses none of their locks.
+        Multiprocessing.warnsOnMultithreadedFork = false
+    }
+
+    func testAChildForkedFromAHubThreadRunsGreenCodeOfItsOwn() throws {
+        let server = try GreenStreamServer { connection in
+            while let line = try connection.readLine(timeout: 5) {
+                try connection.send(line + "\n")
+            }
+        }
+        server.start()
+        defer { try? server.stop() }
+        let port = server.port
+        let report = try ProcessQueue<String>()
+        // Green objects of the parent's hub, which the child must refuse to use.
+        let parentConnection = UncheckedBox(try GreenStream.connect(host: "127.0.0.1", port: port, timeout: 5))
+        defer { parentConnection.value.close() }
+        let parentQueue = UncheckedBox(GreenQueue<Int>())
+        let child = ChildProcess(name: "green-child", arguments: port) { port in
+            var answers: [String] = []
+            do {
+                try parentConnection.value.send("from the child\n")
+                answers.append("sent on the parent's connection")
+            } catch let error as GreenNetError where error.code == .wrongThread {
+                answers.append("connection refused")
+            }
+            do {
+                try parentQueue.value.put(1)
+                answers.append("put on the parent's queue")
+            } catch let error as HubError where error.code == .wrongThread {
+                answers.append("queue refused")
+            }
+            let sleeper = Green.spawn { () -> String in
+                try Green.sleep(0.02)
+                return "slept"
+            }
+            for index in 0..<20 {
+                let connection = try GreenStream.connect(host: "127.0.0.1", port: port, timeout: 5)
+                defer { connection.close() }
+                try connection.send("child \(index)\n")
+                answers.append(try connection.readLine(timeout: 5) ?? "nothing")
+            }
+            answers.append(try sleeper.get())
+            try report.put(answers.joined(separator: ","))
+        }
+        try child.start()
+        // The parent's own hub keeps serving and connecting meanwhile.
+        for index in 0..<50 {
+            let connection = try GreenStream.connect(host: "127.0.0.1", port: port, timeout: 5)
+            defer { connection.close() }
+            try connection.send("parent \(index)\n")
+            XCTAssertEqual(try connection.readLine(timeout: 5), "parent \(index)")
+        }
+        let expected = ["connection refused", "queue refused"] + (0..<20).map { "child \($0)" } + ["slept"]
+        XCTAssertEqual(try report.get(timeout: 10), expected.joined(separator: ","))
+        XCTAssertTrue(try child.join(timeout: 10))
+        XCTAssertEqual(child.exitCode, 0)
+    }
+}
