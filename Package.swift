@@ -58,6 +58,7 @@ let package = Package(
                 "CWeaveContext",
                 "CWeaveProcess",
                 "Greenlets",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),

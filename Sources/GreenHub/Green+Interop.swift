@@ -8,14 +8,15 @@ import Darwin
 #endif
 
 extension Green {
-    /// Runs a blocking closure (a C library call, a file read) on NIO's thread pool and
-    /// suspends only the calling greenlet until it returns.
+    /// Runs a blocking closure (a C library call, a file read) on a thread pool and
+    /// suspends only the calling greenlet until it returns. The pool is this process's
+    /// own, also in a forked child.
     ///
     /// - Throws: What `work` throws, or an error raised in the greenlet meanwhile (the
     ///   work then still runs to its end on the pool).
     public static func runBlocking<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) throws -> Result {
         let hub = Hub.current
-        let future = NIOThreadPool.singleton.runIfActive(eventLoop: hub.eventLoop, work)
+        let future = BlockingPool.current.runIfActive(eventLoop: hub.eventLoop, work)
         return try wait(future)
     }
 

@@ -47,7 +47,7 @@ public enum GreenDNS {
     }
 
     /// Runs `getaddrinfo(3)`; blocking, so only ever on a pool thread.
-    private static func getaddrinfoAddresses(host: String, port: Int) throws -> [SocketAddress] {
+    static func getaddrinfoAddresses(host: String, port: Int) throws -> [SocketAddress] {
         var hints = addrinfo()
         #if canImport(Glibc)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

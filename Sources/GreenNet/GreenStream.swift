@@ -74,7 +74,7 @@ public final class GreenStream {
     ) throws -> GreenStream {
         try GreenAddress.check(host: host, port: port)
         let deadline = try GreenDeadline(timeout)
-        let connecting = bootstrap(timeout: timeout, tls: tls, host: host).connect(host: host, port: port)
+        let connecting = bootstrap(timeout: timeout, tls: tls, host: host, port: port).connect(host: host, port: port)
         let channel: any Channel
         do {
             channel = try connecting.greenWait(until: deadline)
@@ -135,8 +135,10 @@ public final class GreenStream {
 
     /// A client bootstrap on the hub's loop: reads on demand, half-closure allowed, and
     /// the stream handler (after a TLS handler for `tls`) in the pipeline.
-    private static func bootstrap(timeout: Double?, tls: GreenTLSConfiguration?, host: String) -> ClientBootstrap {
-        ClientBootstrap(group: Hub.current.eventLoop)
+    private static func bootstrap(timeout: Double?, tls: GreenTLSConfiguration?, host: String, port: Int = 0) -> ClientBootstrap {
+        let loop = Hub.current.eventLoop!
+        return ClientBootstrap(group: loop)
+            .resolver(GreenResolver(host: host, port: port, loop: loop))
             .channelOption(.autoRead, value: false)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .connectTimeout(timeout.map { .nanoseconds(Int64(min($0, 1e9) * 1e9)) } ?? .hours(24))
