@@ -11,10 +11,14 @@ import NIOPosix
 final class GreenResolver: Resolver, Sendable {
     private let addresses: EventLoopFuture<[SocketAddress]>
 
-    /// Starts the lookup of `host`; the addresses carry `port`.
+    /// Starts the lookup of `host`; the addresses carry `port`. An IP address needs none.
     init(host: String, port: Int, loop: any EventLoop) {
-        addresses = BlockingPool.current.runIfActive(eventLoop: loop) {
-            try GreenDNS.getaddrinfoAddresses(host: host, port: port)
+        if let literal = try? SocketAddress(ipAddress: host, port: port) {
+            addresses = loop.makeSucceededFuture([literal])
+        } else {
+            addresses = BlockingPool.current.runIfActive(eventLoop: loop) {
+                try GreenDNS.getaddrinfoAddresses(host: host, port: port)
+            }
         }
     }
 
