@@ -1,4 +1,5 @@
 import GreenHub
+import Greenlets
 import NIOCore
 import NIOPosix
 
@@ -28,6 +29,8 @@ import NIOPosix
 public final class GreenStream {
     let channel: any Channel
     let handler: GreenStreamHandler
+    /// The greenlet runtime of the thread whose hub opened or accepted the connection.
+    private let hubThread = Greenlet.threadIdentity
     private var closedLocally = false
     private var wakeSource = GreenWakeSource()
     private var outputShut = false
@@ -236,7 +239,9 @@ public final class GreenStream {
     /// a forked child, say, a connection inherited from the parent belongs to the parent's
     /// hub, which the child never runs).
     func checkThread() throws {
-        guard channel.eventLoop.inEventLoop else {
+        // The check `Hub.checkThread()` makes: a thread-local load, where asking the
+        // channel's event loop would take two calls through existentials per call.
+        guard Greenlet.threadIdentity == hubThread else {
             throw GreenNetError(.wrongThread, "this connection belongs to another thread's hub; use it on the thread that opened or accepted it")
         }
     }
