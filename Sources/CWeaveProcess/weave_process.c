@@ -2,6 +2,8 @@
 #include "weave_process.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,6 +115,28 @@ int weave_process_never_threaded(void) {
 #else
     return 0;
 #endif
+}
+
+// libdispatch's record of whether it ever started a thread. It is not in its public
+// headers; a process without libdispatch leaves the weak reference null.
+extern bool _dispatch_is_multithreaded(void) __attribute__((weak));
+
+static volatile int weave_dispatch_lost_to_fork;
+
+// Runs in every forked child. The record is inherited from the parent: when it says the
+// parent's Dispatch had threads, the child's Dispatch counts threads it does not have.
+static void weave_note_forked_child(void) {
+    if (_dispatch_is_multithreaded != NULL && _dispatch_is_multithreaded()) {
+        weave_dispatch_lost_to_fork = 1;
+    }
+}
+
+__attribute__((constructor)) static void weave_register_fork_handlers(void) {
+    pthread_atfork(NULL, NULL, weave_note_forked_child);
+}
+
+int weave_process_dispatch_is_unusable(void) {
+    return weave_dispatch_lost_to_fork;
 }
 
 static _Thread_local int weave_process_thread_unforkable;

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CWeaveProcess
 import GreenHub
 import NIOCore
 import NIOHTTP1
@@ -55,8 +56,16 @@ public final class GreenHTTPClient {
     ///
     /// Call on the hub's thread.
     /// - Throws: `GreenNetError.invalidArgument` for a configuration out of range, or a
-    ///   server TLS configuration.
+    ///   server TLS configuration; `.unavailableAfterFork` in a child forked after its
+    ///   parent's Dispatch had started threads.
     public init(configuration: Configuration = Configuration()) throws {
+        // AsyncHTTPClient looks names up and reports its shutdown on Dispatch: there, a
+        // request to a name would wait for its connect timeout and `close()` for ever.
+        guard weave_process_dispatch_is_unusable() == 0 else {
+            throw GreenNetError(
+                .unavailableAfterFork,
+                "GreenHTTPClient cannot run in a child forked after its parent's Dispatch had started threads: AsyncHTTPClient needs Dispatch, whose queued work may never run there; start the child with StartMethod.spawn")
+        }
         guard configuration.connectTimeout > 0, configuration.maxRedirects >= 0,
             configuration.maxConnectionsPerHost > 0, configuration.idleConnectionTimeout > 0,
             (configuration.timeout ?? 1) > 0
@@ -171,14 +180,15 @@ public final class GreenHTTPClient {
         guard !isClosed else {
             throw GreenNetError(.connectionClosed, "this HTTP client was closed; make a new one")
         }
+        let request: HTTPClient.Request
         do {
-            let request = try HTTPClient.Request(
+            request = try HTTPClient.Request(
                 url: url, method: HTTPMethod(rawValue: method), headers: HTTPHeaders(headers.map { ($0.name, $0.value) }),
                 body: body.map { .bytes($0) })
-            return (request, timeout ?? configuration.timeout)
         } catch {
             throw GreenNetError(.invalidArgument, "cannot request \(url.debugDescription); pass an absolute http:// or https:// URL", underlying: error)
         }
+        return (request, timeout ?? configuration.timeout)
     }
 
     /// The Weave error for what AsyncHTTPClient reported; interruptions pass unchanged.

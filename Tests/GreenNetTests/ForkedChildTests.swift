@@ -1,3 +1,4 @@
+import Dispatch
 import GreenHub
 import GreenNet
 import Multiprocessing
@@ -15,12 +16,7 @@ final class ForkedChildTests: XCTestCase {
     }
 
     func testAChildForkedFromAHubThreadRunsGreenCodeOfItsOwn() throws {
-        let server = try GreenStreamServer { connection in
-            while let line = try connection.readLine(timeout: 5) {
-                try connection.send(line + "\n")
-            }
-        }
-        server.start()
+        let server = try startLineEchoServer()
         defer { try? server.stop() }
         let port = server.port
         // The parent's blocking pool runs before the fork: the child must start its own.
@@ -74,5 +70,47 @@ final class ForkedChildTests: XCTestCase {
         XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 10) }, expected.joined(separator: ","))
         XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
         XCTAssertEqual(child.exitCode, 0)
+    }
+
+    /// AsyncHTTPClient needs Dispatch (to look names up, to report its shutdown), whose
+    /// thread pool a fork breaks once it has started: the client is refused at once with a
+    /// clear error, instead of requests and `close()` that wait for ever. The rest of the
+    /// child's green networking works, names included.
+    func testAChildForkedAfterDispatchRanRefusesTheHTTPClientAndKeepsGreenStreams() throws {
+        let server = try startLineEchoServer()
+        defer { try? server.stop() }
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { done.signal() }
+        done.wait()
+        let report = try ProcessQueue<String>()
+        let child = ChildProcess(name: "http-child", arguments: server.port) { port in
+            var answers: [String] = []
+            do {
+                _ = try GreenHTTPClient()
+                answers.append("client made")
+            } catch let error as GreenNetError where error.code == .unavailableAfterFork {
+                answers.append("client refused")
+            }
+            let connection = try GreenStream.connect(host: "localhost", port: port, timeout: 5)
+            defer { connection.close() }
+            try connection.send("by name\n")
+            answers.append(try connection.readLine(timeout: 5) ?? "nothing")
+            try report.put(answers.joined(separator: ","))
+        }
+        try child.start()
+        XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 10) }, "client refused,by name")
+        XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
+        XCTAssertEqual(child.exitCode, 0)
+    }
+
+    /// A started server that sends each line back.
+    private func startLineEchoServer() throws -> GreenStreamServer {
+        let server = try GreenStreamServer { connection in
+            while let line = try connection.readLine(timeout: 5) {
+                try connection.send(line + "\n")
+            }
+        }
+        server.start()
+        return server
     }
 }

@@ -43,6 +43,12 @@ int weave_process_status_is_terminal(int status);
 /// not say.
 int weave_process_never_threaded(void);
 
+/// Whether Dispatch cannot be used in this process: it is a child forked from a parent
+/// whose Dispatch threads had started, and work queued to Dispatch may never run (its
+/// thread pool counts the parent's threads, which the child does not have). 0 when
+/// libdispatch is not loaded or does not say.
+int weave_process_dispatch_is_unusable(void);
+
 /// Marks the calling thread as one whose state a forked child cannot use: it runs an event
 /// loop (a Weave hub) whose epoll, eventfd and timerfd a child would share with the parent.
 /// A child forked from such a thread runs its work on a fresh thread instead.
