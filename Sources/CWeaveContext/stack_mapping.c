@@ -97,7 +97,7 @@ int weave_stack_map(size_t usable, size_t guard, weave_stack *out) {
     out->mapping = mapping;
     out->mapping_size = total;
     out->guard_size = guard_bytes;
-    out->in_slab = 0;
+    out->slab = NULL;
     return 0;
 }
 
@@ -105,7 +105,7 @@ void weave_stack_unmap(weave_stack *stack) {
     if (stack->mapping == NULL) {
         return;
     }
-    if (stack->in_slab) {
+    if (stack->slab != NULL) {
         weave_stack_discard(stack);
     } else {
         munmap(stack->mapping, stack->mapping_size);
@@ -142,7 +142,7 @@ int weave_stack_slab_take(weave_stack_slab *slab, weave_stack *out) {
     out->mapping = low;
     out->mapping_size = slab->stride;
     out->guard_size = slab->guard_size;
-    out->in_slab = 1;
+    out->slab = NULL;
     return 0;
 }
 

@@ -6,7 +6,9 @@ extension Greenlet {
     public enum StackMode: Sendable, Equatable {
         /// A stack of its own: `stackSize` bytes of address space with a guard region below,
         /// of which only the pages the greenlet touches cost memory. Switching costs the
-        /// same whatever the depth. Freed stacks are pooled and reused (up to 64 a thread).
+        /// same whatever the depth. Freed stacks are pooled and reused (up to 64 a thread
+        /// stay resident; the rest give their memory back, and their address space once
+        /// every stack mapped with them is free).
         case dedicated
         /// The thread's shared stack (``Greenlet/compactStackSize`` bytes). While parked, the
         /// greenlet's used bytes live in a heap copy of exactly that size, so a million parked
@@ -54,5 +56,11 @@ extension Greenlet {
     /// live `.dedicated` greenlets at about 32k: raise it or use `.compact`.
     public static var guardsCostAMapping: Bool {
         weave_stack_guards_split_mappings() != 0
+    }
+
+    /// How many slabs of default-size stacks the calling thread has mapped (64 stacks
+    /// each): what its greenlets hold of the address space, for tests and diagnostics.
+    package static var mappedStackSlabCount: Int {
+        GreenletThread.current.mappedSlabCount
     }
 }

@@ -61,12 +61,10 @@ final class GreenletThread {
         get { hot.pointee.stackPoolCount }
         set { hot.pointee.stackPoolCount = newValue }
     }
-    /// Stacks mapped many at a time, and the slab stacks whose pages were given back.
-    @exclusivity(unchecked) private var slabs: [UnsafeMutablePointer<weave_stack_slab>] = []
-    @exclusivity(unchecked) private var releasedStacks: [weave_stack] = []
-    /// Slab stacks handed out and not given back: a thread that exits with greenlets still
-    /// suspended keeps its slabs mapped for them.
-    @exclusivity(unchecked) private var slabStacksInUse = 0
+    /// The slabs default-size stacks come from, newest last; and those holding stacks whose
+    /// pages went back to the system, in the order they first got one.
+    @exclusivity(unchecked) private var slabs: [StackSlab] = []
+    @exclusivity(unchecked) private var slabsWithReleased: [StackSlab] = []
     @exclusivity(unchecked) private var shared: UnsafeMutablePointer<weave_shared_stack>?
     private var pendingKills: [GreenletCore] = []
     private let pendingKillsLock: UnsafeMutablePointer<pthread_mutex_t>
@@ -208,7 +206,8 @@ final class GreenletThread {
 
     /// How many freed default-size stacks a thread keeps resident for reuse; beyond that,
     /// a freed stack gives its pages back to the system and waits, unmapped from memory but
-    /// not from the address space, for its next use.
+    /// not from the address space, for its next use. A slab whose stacks have all gone back
+    /// is unmapped, unless it is the newest.
     static let stackPoolLimit = 64
     /// Default-size stacks are mapped this many at a time.
     static let slabSize = 64
@@ -218,12 +217,6 @@ final class GreenletThread {
         guard wanted == Self.roundedToPages(Greenlet.defaultStackSize) else {
             return try mapLoneStack(usableBytes: wanted)
         }
-        let stack = try takeDefaultSizeStack(usableBytes: wanted)
-        slabStacksInUse += 1
-        return stack
-    }
-
-    private func takeDefaultSizeStack(usableBytes wanted: Int) throws -> weave_stack {
         let count = stackPoolCount
         if count > 0 {
             let last = stackPool[count - 1]
@@ -232,33 +225,23 @@ final class GreenletThread {
                 return last
             }
         }
-        if let released = releasedStacks.popLast() {
-            if released.mapping_size - released.guard_size == wanted {
-                return released
+        if let slab = slabsWithReleased.last, slab.usableBytes == wanted, let stack = slab.takeReleased() {
+            if slab.releasedCount == 0 {
+                slabsWithReleased.removeLast()
             }
-            releasedStacks.append(released)
-        }
-        return try takeSlabStack(usableBytes: wanted)
-    }
-
-    private func takeSlabStack(usableBytes: Int) throws -> weave_stack {
-        var stack = weave_stack()
-        if let slab = slabs.last, slab.pointee.stride - slab.pointee.guard_size == usableBytes,
-            weave_stack_slab_take(slab, &stack) == 0
-        {
             return stack
         }
-        let slab = UnsafeMutablePointer<weave_stack_slab>.allocate(capacity: 1)
-        slab.initialize(to: weave_stack_slab())
-        let failure = weave_stack_slab_map(usableBytes, Greenlet.guardSize, Self.slabSize, slab)
-        guard failure == 0 else {
-            slab.deallocate()
-            throw stackUnavailable(usableBytes, failure)
+        if let slab = slabs.last, slab.usableBytes == wanted, let stack = slab.takeFresh() {
+            return stack
         }
-        slabs.append(slab)
-        let taken = weave_stack_slab_take(slab, &stack)
-        guard taken == 0 else { throw stackUnavailable(usableBytes, taken) }
-        return stack
+        switch StackSlab.map(usableBytes: wanted, guardBytes: Greenlet.guardSize, count: Self.slabSize) {
+        case .success(let slab):
+            slabs.append(slab)
+            guard let stack = slab.takeFresh() else { throw stackUnavailable(wanted, errno) }
+            return stack
+        case .failure(let failure):
+            throw stackUnavailable(wanted, failure.errno)
+        }
     }
 
     private func mapLoneStack(usableBytes: Int) throws -> weave_stack {
@@ -275,20 +258,31 @@ final class GreenletThread {
     }
 
     func recycleStack(_ stack: weave_stack) {
-        var stack = stack
-        let count = stackPoolCount
-        if stack.in_slab == 0 {
+        guard let slab = StackSlab.owner(of: stack) else {
+            var stack = stack
             weave_stack_unmap(&stack)
             return
         }
-        slabStacksInUse -= 1
+        let count = stackPoolCount
         if count < Self.stackPoolLimit {
             stackPool[count] = stack
             stackPoolCount = count + 1
-        } else {
-            weave_stack_discard(&stack)
-            releasedStacks.append(stack)
+            return
         }
+        slab.release(stack)
+        if slab.resident == 0, slab !== slabs.last {
+            unmap(slab)
+        } else if slab.releasedCount == 1 {
+            slabsWithReleased.append(slab)
+        }
+    }
+
+    var mappedSlabCount: Int { slabs.count }
+
+    private func unmap(_ slab: StackSlab) {
+        slab.unmap()
+        slabs.removeAll { $0 === slab }
+        slabsWithReleased.removeAll { $0 === slab }
     }
 
     func sharedStack() throws -> UnsafeMutablePointer<weave_shared_stack> {
@@ -349,16 +343,17 @@ final class GreenletThread {
     // MARK: Thread exit
 
     fileprivate func tearDown() {
+        for index in 0..<stackPoolCount {
+            StackSlab.owner(of: stackPool[index])?.forgetResidentStack()
+        }
         stackPoolCount = 0
         stackPool.deallocate()
-        releasedStacks.removeAll()
-        if slabStacksInUse == 0 {
-            for slab in slabs {
-                weave_stack_slab_unmap(slab)
-                slab.deallocate()
-            }
-            slabs.removeAll()
+        // Slabs with stacks still resident stay mapped for the greenlets suspended on them.
+        for slab in slabs where slab.resident == 0 {
+            slab.unmap()
         }
+        slabs.removeAll { $0.resident == 0 }
+        slabsWithReleased.removeAll()
         if let shared {
             weave_shared_stack_destroy(shared)
             shared.deallocate()

@@ -114,4 +114,48 @@ final class StackTests: XCTestCase {
             return depth == 0 ? Int(frame[0]) * 0 : 1 + recurse(depth: depth - 1)
         }
     }
+
+    /// A burst of greenlets maps many slabs of stacks; once they finish, every slab but the
+    /// pool's and the newest is unmapped (so a later `fork()` copies no page tables for
+    /// them), and the stacks left are reused.
+    func testSlabsWhoseStacksAllFinishedAreUnmapped() {
+        final class Observed: @unchecked Sendable {
+            var peak = 0, afterFinishing = 0, afterSecondBurst = 0
+            var sums: [Int] = []
+            var failure: (any Error)?
+        }
+        let observed = Observed()
+        let count = 1_000
+        runOnNewThread {
+            do {
+                let main = Greenlet.current
+                for _ in 0..<2 {
+                    var greenlets = (0..<count).map { index in
+                        Greenlet { _ in
+                            try main.switch()
+                            return index
+                        }
+                    }
+                    for greenlet in greenlets { try greenlet.switch() }
+                    observed.peak = max(observed.peak, Greenlet.mappedStackSlabCount)
+                    var sum = 0
+                    for greenlet in greenlets { sum += try greenlet.switch() as! Int }
+                    observed.sums.append(sum)
+                    greenlets.removeAll()
+                    if observed.sums.count == 1 {
+                        observed.afterFinishing = Greenlet.mappedStackSlabCount
+                    } else {
+                        observed.afterSecondBurst = Greenlet.mappedStackSlabCount
+                    }
+                }
+            } catch {
+                observed.failure = error
+            }
+        }
+        XCTAssertNil(observed.failure)
+        XCTAssertGreaterThanOrEqual(observed.peak, count / 64)
+        XCTAssertEqual(observed.sums, [count * (count - 1) / 2, count * (count - 1) / 2])
+        XCTAssertLessThanOrEqual(observed.afterFinishing, 2)
+        XCTAssertLessThanOrEqual(observed.afterSecondBurst, 2)
+    }
 }

@@ -18,7 +18,8 @@ typedef struct weave_stack {
     char *mapping;        // start of the whole mapping (the guard's first byte)
     size_t mapping_size;  // guard + usable bytes
     size_t guard_size;    // bytes of the guard region at the low end
-    int in_slab;          // carved from a weave_stack_slab: never unmapped on its own
+    void *slab;           // the slab it was carved from (its owner's opaque handle), or
+                          // NULL for a mapping of its own: a slab stack is never unmapped alone
 } weave_stack;
 
 /// Stacks of one size mapped together: one mmap for `count` stacks, each with its guard
@@ -82,8 +83,8 @@ void weave_stack_discard(const weave_stack *stack);
 /// Returns 0 or an errno value.
 int weave_stack_slab_map(size_t usable, size_t guard, size_t count, weave_stack_slab *out);
 
-/// Hands out the slab's next stack, installing its guard. Returns 0, ENOSPC when the slab
-/// is used up, or an errno value.
+/// Hands out the slab's next stack, installing its guard; the caller sets its `slab`.
+/// Returns 0, ENOSPC when the slab is used up, or an errno value.
 int weave_stack_slab_take(weave_stack_slab *slab, weave_stack *out);
 
 /// Unmaps a whole slab; none of its stacks may be in use.
