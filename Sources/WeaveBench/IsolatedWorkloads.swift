@@ -18,6 +18,7 @@ public enum IsolatedWorkloads {
             try HubBenchmarks.sleepers(count: 100_000, mode: .dedicated, label: "sleepers_100k_dedicated")
         },
         "hub-timer-lateness": { try HubBenchmarks.timerLateness() },
+        "process-fork-after-greenlets": { try ProcessBenchmarks.startJoinForkAfterGreenlets() },
     ]
 
     /// Runs workload `name` in this process and returns its results as lines of

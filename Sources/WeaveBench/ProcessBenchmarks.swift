@@ -17,7 +17,7 @@ public enum ProcessBenchmarks {
         registerSpawnEntryPoints()
         Multiprocessing.bootstrapIfChild()
         Multiprocessing.warnsOnMultithreadedFork = false
-        return [
+        let inProcess = [
             BenchmarkResult(name: "start_join_fork", value: try startJoin(.fork, iterations: 200) / 1e6, unit: .milliseconds),
             BenchmarkResult(name: "start_join_spawn", value: try startJoin(.spawn, iterations: 30) / 1e6, unit: .milliseconds),
             BenchmarkResult(name: "queue_1to1", value: try queueThroughput(pairs: 1, messages: 400_000), unit: .operationsPerSecond),
@@ -27,6 +27,22 @@ public enum ProcessBenchmarks {
             BenchmarkResult(name: "pool_map_auto", value: try poolMap(tasks: 1_000_000, chunkSize: nil), unit: .operationsPerSecond),
             BenchmarkResult(name: "pool_map_chunk1", value: try poolMap(tasks: 20_000, chunkSize: 1), unit: .operationsPerSecond),
         ]
+        return inProcess + (try IsolatedWorkloads.run("process-fork-after-greenlets"))
+    }
+
+    /// Milliseconds to fork and join a child after 100k greenlets ran and finished: what
+    /// their stacks leave mapped, every later fork copies the page tables of. Run in a
+    /// process of its own, so that nothing else has grown it.
+    static func startJoinForkAfterGreenlets() throws -> [BenchmarkResult] {
+        registerSpawnEntryPoints()
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let main = Greenlet.current
+        var greenlets = (0..<100_000).map { _ in Greenlet { _ in try main.switch() } }
+        for greenlet in greenlets { try greenlet.switch() }
+        for greenlet in greenlets { try greenlet.switch() }
+        greenlets.removeAll()
+        let nanoseconds = try startJoin(.fork, iterations: 50)
+        return [BenchmarkResult(name: "start_join_fork_after_100k_greenlets", value: nanoseconds / 1e6, unit: .milliseconds)]
     }
 
     /// Nanoseconds to start a child that does nothing and join it.
