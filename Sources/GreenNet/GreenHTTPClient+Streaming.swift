@@ -32,22 +32,57 @@ extension GreenHTTPClient {
         timeout: Double? = nil,
         onChunk: ([UInt8]) throws -> Void
     ) throws -> GreenHTTPResponse {
-        let (outgoing, limit) = try prepare(method, url, headers: headers, body: body, timeout: timeout)
+        var hop = RequestHop(method: method, url: url, headers: headers, body: body)
+        let limit = timeout ?? configuration.timeout
         let deadline = try GreenDeadline(limit)
+        let end = limit.map { NIODeadline.now() + Self.amount($0) }
+        var visited: [String] = []
+        while true {
+            switch try streamOnce(hop, limit: limit, deadline: deadline, end: end, visited: &visited, onChunk: onChunk) {
+            case .finished(let response):
+                return response
+            case .redirected(let next):
+                hop = next
+            }
+        }
+    }
+
+    private enum StreamOutcome {
+        case finished(GreenHTTPResponse)
+        case redirected(RequestHop)
+    }
+
+    /// Sends one request of a streaming call and hands its body to `onChunk`, unless its
+    /// response is a redirect the client follows itself.
+    private func streamOnce(
+        _ hop: RequestHop,
+        limit: Double?,
+        deadline: GreenDeadline,
+        end: NIODeadline?,
+        visited: inout [String],
+        onChunk: ([UInt8]) throws -> Void
+    ) throws -> StreamOutcome {
+        let outgoing = try prepare(hop)
         let loop = hub.eventLoop!
         let delegate = GreenStreamingDelegate(loop: loop)
-        let task = client.execute(
-            request: outgoing, delegate: delegate, eventLoop: .delegateAndChannel(on: loop),
-            deadline: limit.map { .now() + Self.amount($0) })
+        let task = try engine(for: outgoing).execute(
+            request: outgoing, delegate: delegate, eventLoop: .delegateAndChannel(on: loop), deadline: end)
         defer {
             if !delegate.finished {
                 task.cancel()
             }
             delegate.resumeReading()
         }
+        var headChecked = false
         while true {
             if let failure = delegate.failure {
-                throw translate(failure, method: method, url: url, limit: limit)
+                throw translate(failure, method: hop.method, url: hop.url, limit: limit)
+            }
+            if !headChecked, let head = delegate.head {
+                headChecked = true
+                if let next = try nextHop(after: hop, status: head.status, headers: head.headers, visited: &visited) {
+                    return .redirected(next)
+                }
             }
             if !delegate.chunks.isEmpty {
                 let chunks = delegate.chunks
@@ -59,9 +94,9 @@ extension GreenHTTPClient {
                 continue
             }
             if delegate.finished, let head = delegate.head {
-                return GreenHTTPResponse(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) })
+                return .finished(GreenHTTPResponse(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) }))
             }
-            try delegate.event.wait(for: "the response to \(method) \(url)", until: deadline) {}
+            try delegate.event.wait(for: "the response to \(hop.method) \(hop.url)", until: deadline) {}
         }
     }
 }

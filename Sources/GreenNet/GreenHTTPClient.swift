@@ -48,6 +48,11 @@ public final class GreenHTTPClient {
     let hub: Hub
     private var isClosed = false
     private var wakeSource = GreenWakeSource()
+    /// What AsyncHTTPClient is configured with, for the engines made later.
+    let engineSettings: HTTPClient.Configuration
+    /// In a child forked after its parent's Dispatch had threads, the engines pinned to
+    /// each named host's address (see GreenHTTPClient+ForkedChild.swift); `nil` elsewhere.
+    var pinnedEngines: [String: HTTPClient]?
 
     /// The configuration the client was made with.
     public let configuration: Configuration
@@ -56,16 +61,8 @@ public final class GreenHTTPClient {
     ///
     /// Call on the hub's thread.
     /// - Throws: `GreenNetError.invalidArgument` for a configuration out of range, or a
-    ///   server TLS configuration; `.unavailableAfterFork` in a child forked after its
-    ///   parent's Dispatch had started threads.
+    ///   server TLS configuration.
     public init(configuration: Configuration = Configuration()) throws {
-        // AsyncHTTPClient looks names up and reports its shutdown on Dispatch: there, a
-        // request to a name would wait for its connect timeout and `close()` for ever.
-        guard weave_process_dispatch_is_unusable() == 0 else {
-            throw GreenNetError(
-                .unavailableAfterFork,
-                "GreenHTTPClient cannot run in a child forked after its parent's Dispatch had started threads: AsyncHTTPClient needs Dispatch, whose queued work may never run there; start the child with StartMethod.spawn")
-        }
         guard configuration.connectTimeout > 0, configuration.maxRedirects >= 0,
             configuration.maxConnectionsPerHost > 0, configuration.idleConnectionTimeout > 0,
             (configuration.timeout ?? 1) > 0
@@ -77,21 +74,35 @@ public final class GreenHTTPClient {
         }
         hub = Hub.current
         self.configuration = configuration
+        // AsyncHTTPClient looks names up and reports its shutdown on Dispatch, which may
+        // never run queued work in a child forked after its parent's Dispatch had threads.
+        // There, names are looked up on Weave's pool and redirects followed here.
+        let resolvesNamesItself = weave_process_dispatch_is_unusable() != 0
+        pinnedEngines = resolvesNamesItself ? [:] : nil
         var settings = HTTPClient.Configuration()
         settings.tlsConfiguration = configuration.tls?.configuration
         settings.redirectConfiguration =
-            configuration.followRedirects ? .follow(max: configuration.maxRedirects, allowCycles: false) : .disallow
+            configuration.followRedirects && !resolvesNamesItself
+            ? .follow(max: configuration.maxRedirects, allowCycles: false) : .disallow
         settings.timeout = .init(connect: Self.amount(configuration.connectTimeout))
         settings.connectionPool = .init(
             idleTimeout: Self.amount(configuration.idleConnectionTimeout),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost)
+        engineSettings = settings
         client = HTTPClient(eventLoopGroup: hub.eventLoop, configuration: settings)
     }
 
     deinit {
         if !isClosed {
-            client.shutdown { _ in }
+            for engine in engines {
+                engine.shutdown { _ in }
+            }
         }
+    }
+
+    /// Every AsyncHTTPClient instance the client made.
+    private var engines: [HTTPClient] {
+        [client] + (pinnedEngines.map { Array($0.values) } ?? [])
     }
 
     /// Closes the pooled connections and frees the client, suspending only the calling
@@ -102,6 +113,14 @@ public final class GreenHTTPClient {
         guard !isClosed else { return }
         isClosed = true
         defer { wakeSource.end() }
+        guard pinnedEngines == nil else {
+            // The pools close on the hub's loop; the notice that they did would come
+            // through Dispatch, which does not run here.
+            for engine in engines {
+                engine.shutdown { _ in }
+            }
+            return
+        }
         _ = try? client.shutdown().greenWait(until: GreenDeadline(nil))
     }
 
@@ -148,47 +167,48 @@ public final class GreenHTTPClient {
         body: [UInt8]? = nil,
         timeout: Double? = nil
     ) throws -> GreenHTTPResponse {
-        let (outgoing, limit) = try prepare(method, url, headers: headers, body: body, timeout: timeout)
+        var hop = RequestHop(method: method, url: url, headers: headers, body: body)
+        let limit = timeout ?? configuration.timeout
         let deadline = try GreenDeadline(limit)
-        let future = client.execute(
-            request: outgoing, eventLoop: .delegateAndChannel(on: hub.eventLoop),
-            deadline: limit.map { .now() + Self.amount($0) })
-        let response: HTTPClient.Response
-        do {
-            response = try future.greenWait(until: deadline)
-        } catch {
-            throw translate(error, method: method, url: url, limit: limit)
+        let end = limit.map { NIODeadline.now() + Self.amount($0) }
+        var visited: [String] = []
+        while true {
+            let outgoing = try prepare(hop)
+            let future = try engine(for: outgoing).execute(
+                request: outgoing, eventLoop: .delegateAndChannel(on: hub.eventLoop), deadline: end)
+            let response: HTTPClient.Response
+            do {
+                response = try future.greenWait(until: deadline)
+            } catch {
+                throw translate(error, method: method, url: url, limit: limit)
+            }
+            if let next = try nextHop(after: hop, status: response.status, headers: response.headers, visited: &visited) {
+                hop = next
+                continue
+            }
+            var received = response.body ?? ByteBuffer()
+            return GreenHTTPResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: received.readBytes(length: received.readableBytes) ?? [])
         }
-        var received = response.body ?? ByteBuffer()
-        return GreenHTTPResponse(
-            status: Int(response.status.code),
-            headers: response.headers.map { ($0.name, $0.value) },
-            body: received.readBytes(length: received.readableBytes) ?? [])
     }
 
-    /// Checks the call and builds AsyncHTTPClient's request; returns it with the time limit.
-    func prepare(
-        _ method: String,
-        _ url: String,
-        headers: [(name: String, value: String)],
-        body: [UInt8]?,
-        timeout: Double?
-    ) throws -> (HTTPClient.Request, Double?) {
+    /// Checks the call and builds AsyncHTTPClient's request for `hop`.
+    func prepare(_ hop: RequestHop) throws -> HTTPClient.Request {
         guard hub.eventLoop.inEventLoop else {
             throw GreenNetError(.wrongThread, "this HTTP client belongs to another thread's hub; make one client per thread")
         }
         guard !isClosed else {
             throw GreenNetError(.connectionClosed, "this HTTP client was closed; make a new one")
         }
-        let request: HTTPClient.Request
         do {
-            request = try HTTPClient.Request(
-                url: url, method: HTTPMethod(rawValue: method), headers: HTTPHeaders(headers.map { ($0.name, $0.value) }),
-                body: body.map { .bytes($0) })
+            return try HTTPClient.Request(
+                url: hop.url, method: HTTPMethod(rawValue: hop.method),
+                headers: HTTPHeaders(hop.headers.map { ($0.name, $0.value) }), body: hop.body.map { .bytes($0) })
         } catch {
-            throw GreenNetError(.invalidArgument, "cannot request \(url.debugDescription); pass an absolute http:// or https:// URL", underlying: error)
+            throw GreenNetError(.invalidArgument, "cannot request \(hop.url.debugDescription); pass an absolute http:// or https:// URL", underlying: error)
         }
-        return (request, timeout ?? configuration.timeout)
     }
 
     /// The Weave error for what AsyncHTTPClient reported; interruptions pass unchanged.

@@ -48,11 +48,6 @@ public struct GreenNetError: Error, CustomStringConvertible {
         /// not), or the group's address family differs from the socket's. Check the group
         /// and interface addresses and the address the socket is bound to.
         public static let multicastFailed = Code(14)
-        /// The call needs Dispatch, and this process is a child forked after its parent's
-        /// Dispatch had started threads: work queued to Dispatch may never run here (its
-        /// thread pool counts the parent's threads). Start such a child with
-        /// `StartMethod.spawn`, or do the work in the parent.
-        public static let unavailableAfterFork = Code(15)
 
         public var description: String {
             switch self {
@@ -69,8 +64,7 @@ public struct GreenNetError: Error, CustomStringConvertible {
             case .fileFailed: "fileFailed"
             case .wrongThread: "wrongThread"
             case .nameResolutionFailed: "nameResolutionFailed"
-            case .multicastFailed: "multicastFailed"
-            default: "unavailableAfterFork"
+            default: "multicastFailed"
             }
         }
     }

@@ -72,33 +72,58 @@ final class ForkedChildTests: XCTestCase {
         XCTAssertEqual(child.exitCode, 0)
     }
 
-    /// AsyncHTTPClient needs Dispatch (to look names up, to report its shutdown), whose
-    /// thread pool a fork breaks once it has started: the client is refused at once with a
-    /// clear error, instead of requests and `close()` that wait for ever. The rest of the
-    /// child's green networking works, names included.
-    func testAChildForkedAfterDispatchRanRefusesTheHTTPClientAndKeepsGreenStreams() throws {
-        let server = try startLineEchoServer()
+    /// AsyncHTTPClient looks names up and reports its shutdown on Dispatch, whose thread
+    /// pool a fork breaks once it has started. In such a child the client looks names up on
+    /// Weave's pool and follows redirects itself (a redirect to another host is looked up
+    /// the same way), and `close()` returns: no request waits for its connect timeout, and
+    /// the child exits.
+    func testTheHTTPClientWorksInAChildForkedAfterDispatchRan() throws {
+        final class Port: @unchecked Sendable {
+            var number = 0
+        }
+        let port = Port()
+        let server = try GreenHTTPServer { request in
+            switch request.path {
+            case "/hop":
+                GreenHTTPResponse(status: 302, headers: [("Location", "http://localhost:\(port.number)/target")])
+            case "/loop":
+                GreenHTTPResponse(status: 307, headers: [("Location", "/loop")])
+            default:
+                GreenHTTPResponse(text: "served \(request.method) \(request.path)")
+            }
+        }
+        port.number = server.port
+        server.start()
         defer { try? server.stop() }
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { done.signal() }
         done.wait()
         let report = try ProcessQueue<String>()
         let child = ChildProcess(name: "http-child", arguments: server.port) { port in
+            let client = try GreenHTTPClient()
             var answers: [String] = []
-            do {
-                _ = try GreenHTTPClient()
-                answers.append("client made")
-            } catch let error as GreenNetError where error.code == .unavailableAfterFork {
-                answers.append("client refused")
+            func text(_ response: GreenHTTPResponse) -> String {
+                "\(response.status) " + String(decoding: response.body, as: UTF8.self)
             }
-            let connection = try GreenStream.connect(host: "localhost", port: port, timeout: 5)
-            defer { connection.close() }
-            try connection.send("by name\n")
-            answers.append(try connection.readLine(timeout: 5) ?? "nothing")
+            answers.append(text(try client.get("http://localhost:\(port)/by-name", timeout: 5)))
+            answers.append(text(try client.get("http://127.0.0.1:\(port)/hop", timeout: 5)))
+            answers.append(text(try client.post("http://127.0.0.1:\(port)/hop", body: Array("x".utf8), timeout: 5)))
+            var streamed: [UInt8] = []
+            let head = try client.stream("GET", "http://127.0.0.1:\(port)/hop", timeout: 5) { streamed += $0 }
+            answers.append("\(head.status) " + String(decoding: streamed, as: UTF8.self))
+            do {
+                _ = try client.get("http://localhost:\(port)/loop", timeout: 5)
+                answers.append("loop followed")
+            } catch let error as GreenNetError where error.code == .httpProtocol {
+                answers.append("loop refused")
+            }
+            try client.close()
             try report.put(answers.joined(separator: ","))
         }
         try child.start()
-        XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 10) }, "client refused,by name")
+        XCTAssertEqual(
+            try Green.runBlocking { try report.get(timeout: 20) },
+            "200 served GET /by-name,200 served GET /target,200 served GET /target,200 served GET /target,loop refused")
         XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
         XCTAssertEqual(child.exitCode, 0)
     }
