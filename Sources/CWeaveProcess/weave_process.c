@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#if defined(__APPLE__)
+#include <dlfcn.h>
+#endif
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,21 +120,31 @@ int weave_process_never_threaded(void) {
 #endif
 }
 
-// libdispatch's record of whether it ever started a thread. It is not in its public
-// headers; a process without libdispatch leaves the weak reference null.
+// libdispatch's record of whether it ever started a thread; it is not in its public
+// headers. Linux: a weak reference, null in a process without libdispatch (and resolved
+// when the Swift runtime is linked statically). Apple platforms: looked up at load time,
+// since linking a weak reference there needs the symbol in the SDK.
+#if defined(__APPLE__)
+static bool (*weave_dispatch_is_multithreaded)(void);
+#else
 extern bool _dispatch_is_multithreaded(void) __attribute__((weak));
+#define weave_dispatch_is_multithreaded _dispatch_is_multithreaded
+#endif
 
 static volatile int weave_dispatch_lost_to_fork;
 
 // Runs in every forked child. The record is inherited from the parent: when it says the
 // parent's Dispatch had threads, the child's Dispatch counts threads it does not have.
 static void weave_note_forked_child(void) {
-    if (_dispatch_is_multithreaded != NULL && _dispatch_is_multithreaded()) {
+    if (weave_dispatch_is_multithreaded != NULL && weave_dispatch_is_multithreaded()) {
         weave_dispatch_lost_to_fork = 1;
     }
 }
 
 __attribute__((constructor)) static void weave_register_fork_handlers(void) {
+#if defined(__APPLE__)
+    weave_dispatch_is_multithreaded = (bool (*)(void))dlsym(RTLD_DEFAULT, "_dispatch_is_multithreaded");
+#endif
     pthread_atfork(NULL, NULL, weave_note_forked_child);
 }
 
