@@ -95,9 +95,7 @@ final class ForkedChildTests: XCTestCase {
         port.number = server.port
         server.start()
         defer { try? server.stop() }
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { done.signal() }
-        done.wait()
+        startDispatchThreads()
         let report = try ProcessQueue<String>()
         let child = ChildProcess(name: "http-child", arguments: server.port) { port in
             let client = try GreenHTTPClient()
@@ -126,6 +124,52 @@ final class ForkedChildTests: XCTestCase {
             "200 served GET /by-name,200 served GET /target,200 served GET /target,200 served GET /target,loop refused")
         XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
         XCTAssertEqual(child.exitCode, 0)
+    }
+
+    /// Over HTTPS, such a child's client connects to the address it looked up and still
+    /// checks the certificate against the name: a certificate for `localhost` alone is
+    /// accepted by name and refused at its address.
+    func testTheHTTPClientOfSuchAChildChecksCertificatesAgainstTheName() throws {
+        let certificate = try TestCertificate.make(alternativeNames: "DNS:localhost")
+        let server = try GreenHTTPServer(
+            tls: .server(certificateChainPEM: certificate.certificatePEM, privateKeyPEM: certificate.keyPEM)
+        ) { _ in GreenHTTPResponse(text: "secure") }
+        server.start()
+        defer { try? server.stop() }
+        startDispatchThreads()
+        let report = try ProcessQueue<String>()
+        let trustRoots = certificate.certificatePEM
+        let child = ChildProcess(name: "https-child", arguments: server.port) { port in
+            var configuration = GreenHTTPClient.Configuration()
+            configuration.tls = try .client(trustRootsPEM: trustRoots)
+            // AsyncHTTPClient retries a failed connection until its connect timeout, a
+            // failed certificate check included: keep the refused request short.
+            configuration.connectTimeout = 1
+            let client = try GreenHTTPClient(configuration: configuration)
+            var answers: [String] = []
+            let byName = try client.get("https://localhost:\(port)/", timeout: 5)
+            answers.append("\(byName.status) " + String(decoding: byName.body, as: UTF8.self))
+            do {
+                _ = try client.get("https://127.0.0.1:\(port)/", timeout: 5)
+                answers.append("address accepted")
+            } catch let error as GreenNetError where error.code == .tlsFailed {
+                answers.append("address refused")
+            }
+            try client.close()
+            try report.put(answers.joined(separator: ","))
+        }
+        try child.start()
+        XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 20) }, "200 secure,address refused")
+        XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
+        XCTAssertEqual(child.exitCode, 0)
+    }
+
+    /// Makes Dispatch start a thread of its own: a child forked afterwards inherits a
+    /// Dispatch that may never run queued work.
+    private func startDispatchThreads() {
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { done.signal() }
+        done.wait()
     }
 
     /// A started server that sends each line back.

@@ -7,13 +7,14 @@ struct TestCertificate {
     let certificatePEM: String
     let keyPEM: String
 
-    /// A self-signed certificate.
-    static func make() throws -> TestCertificate {
+    /// A self-signed certificate, valid for `alternativeNames` (OpenSSL's
+    /// `subjectAltName` syntax).
+    static func make(alternativeNames: String = "DNS:localhost,IP:127.0.0.1") throws -> TestCertificate {
         try OpenSSLTool.inScratchDirectory { tool in
             try tool.run([
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-addext", "subjectAltName=\(alternativeNames)",
             ])
             return TestCertificate(certificatePEM: try tool.read("cert.pem"), keyPEM: try tool.read("key.pem"))
         }
