@@ -96,34 +96,28 @@ final class ForkedChildTests: XCTestCase {
         server.start()
         defer { try? server.stop() }
         startDispatchThreads()
-        let report = try ProcessQueue<String>()
-        let child = ChildProcess(name: "http-child", arguments: server.port) { port in
+        try assertForkedChild(
+            port: server.port,
+            answers: "200 served GET /by-name,200 served GET /target,200 served GET /target,200 served GET /target,loop refused"
+        ) { port in
             let client = try GreenHTTPClient()
-            var answers: [String] = []
+            defer { try? client.close() }
             func text(_ response: GreenHTTPResponse) -> String {
                 "\(response.status) " + String(decoding: response.body, as: UTF8.self)
             }
-            answers.append(text(try client.get("http://localhost:\(port)/by-name", timeout: 5)))
-            answers.append(text(try client.get("http://127.0.0.1:\(port)/hop", timeout: 5)))
-            answers.append(text(try client.post("http://127.0.0.1:\(port)/hop", body: Array("x".utf8), timeout: 5)))
+            var answers = [
+                text(try client.get("http://localhost:\(port)/by-name", timeout: 5)),
+                text(try client.get("http://127.0.0.1:\(port)/hop", timeout: 5)),
+                text(try client.post("http://127.0.0.1:\(port)/hop", body: Array("x".utf8), timeout: 5)),
+            ]
             var streamed: [UInt8] = []
             let head = try client.stream("GET", "http://127.0.0.1:\(port)/hop", timeout: 5) { streamed += $0 }
             answers.append("\(head.status) " + String(decoding: streamed, as: UTF8.self))
-            do {
+            answers.append(try Self.outcome("loop", refusedWith: .httpProtocol) {
                 _ = try client.get("http://localhost:\(port)/loop", timeout: 5)
-                answers.append("loop followed")
-            } catch let error as GreenNetError where error.code == .httpProtocol {
-                answers.append("loop refused")
-            }
-            try client.close()
-            try report.put(answers.joined(separator: ","))
+            })
+            return answers
         }
-        try child.start()
-        XCTAssertEqual(
-            try Green.runBlocking { try report.get(timeout: 20) },
-            "200 served GET /by-name,200 served GET /target,200 served GET /target,200 served GET /target,loop refused")
-        XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
-        XCTAssertEqual(child.exitCode, 0)
     }
 
     /// Over HTTPS, such a child's client connects to the address it looked up and still
@@ -137,31 +131,49 @@ final class ForkedChildTests: XCTestCase {
         server.start()
         defer { try? server.stop() }
         startDispatchThreads()
-        let report = try ProcessQueue<String>()
         let trustRoots = certificate.certificatePEM
-        let child = ChildProcess(name: "https-child", arguments: server.port) { port in
+        try assertForkedChild(port: server.port, answers: "200 secure,address refused") { port in
             var configuration = GreenHTTPClient.Configuration()
             configuration.tls = try .client(trustRootsPEM: trustRoots)
             // AsyncHTTPClient retries a failed connection until its connect timeout, a
             // failed certificate check included: keep the refused request short.
             configuration.connectTimeout = 1
             let client = try GreenHTTPClient(configuration: configuration)
-            var answers: [String] = []
+            defer { try? client.close() }
             let byName = try client.get("https://localhost:\(port)/", timeout: 5)
-            answers.append("\(byName.status) " + String(decoding: byName.body, as: UTF8.self))
-            do {
-                _ = try client.get("https://127.0.0.1:\(port)/", timeout: 5)
-                answers.append("address accepted")
-            } catch let error as GreenNetError where error.code == .tlsFailed {
-                answers.append("address refused")
-            }
-            try client.close()
-            try report.put(answers.joined(separator: ","))
+            return [
+                "\(byName.status) " + String(decoding: byName.body, as: UTF8.self),
+                try Self.outcome("address", refusedWith: .tlsFailed) {
+                    _ = try client.get("https://127.0.0.1:\(port)/", timeout: 5)
+                },
+            ]
+        }
+    }
+
+    /// Forks a child that runs `body` with `port`; checks its answers, joined with commas,
+    /// against `expected`, and that it exits cleanly.
+    private func assertForkedChild(
+        port: Int, answers expected: String, _ body: @escaping @Sendable (Int) throws -> [String]
+    ) throws {
+        let report = try ProcessQueue<String>()
+        let child = ChildProcess(name: "forked-child", arguments: port) { port in
+            try report.put(try body(port).joined(separator: ","))
         }
         try child.start()
-        XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 20) }, "200 secure,address refused")
+        XCTAssertEqual(try Green.runBlocking { try report.get(timeout: 20) }, expected)
         XCTAssertTrue(try Green.runBlocking { try child.join(timeout: 10) })
         XCTAssertEqual(child.exitCode, 0)
+    }
+
+    /// "`label` refused" when `body` throws a `GreenNetError` with `code`, "`label`
+    /// accepted" when it returns.
+    private static func outcome(_ label: String, refusedWith code: GreenNetError.Code, _ body: () throws -> Void) throws -> String {
+        do {
+            try body()
+            return "\(label) accepted"
+        } catch let error as GreenNetError where error.code == code {
+            return "\(label) refused"
+        }
     }
 
     /// Makes Dispatch start a thread of its own: a child forked afterwards inherits a
