@@ -34,7 +34,7 @@ extension GreenHTTPClient {
         guard pinnedEngines != nil else { return client }
         let host = request.host
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if host.isEmpty || (try? SocketAddress(ipAddress: bare, port: 0)) != nil {
+        if host.isEmpty || GreenAddress.isIPAddress(bare) {
             return client
         }
         if let engine = pinnedEngines?[host] {

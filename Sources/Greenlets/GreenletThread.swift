@@ -231,16 +231,16 @@ final class GreenletThread {
             }
             return stack
         }
-        if let slab = slabs.last, slab.usableBytes == wanted, let stack = slab.takeFresh() {
-            return stack
-        }
-        switch StackSlab.map(usableBytes: wanted, guardBytes: Greenlet.guardSize, count: Self.slabSize) {
-        case .success(let slab):
+        do throws(StackSlab.MappingFailure) {
+            if let slab = slabs.last, slab.usableBytes == wanted, let stack = try slab.takeFresh() {
+                return stack
+            }
+            let slab = try StackSlab.map(usableBytes: wanted, guardBytes: Greenlet.guardSize, count: Self.slabSize)
             slabs.append(slab)
-            guard let stack = slab.takeFresh() else { throw stackUnavailable(wanted, errno) }
+            guard let stack = try slab.takeFresh() else { throw StackSlab.MappingFailure(errno: ENOSPC) }
             return stack
-        case .failure(let failure):
-            throw stackUnavailable(wanted, failure.errno)
+        } catch {
+            throw stackUnavailable(wanted, error.errno)
         }
     }
 

@@ -1,5 +1,11 @@
 import CWeaveContext
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Greenlet stacks of one size mapped together (one `mmap` for `GreenletThread.slabSize`
 /// stacks), with how many of them are resident and which went back to the system.
 ///
@@ -18,11 +24,11 @@ final class StackSlab {
     private init() {}
 
     /// Maps a slab of `count` stacks of `usableBytes` bytes above `guardBytes` of guard.
-    /// - Returns: The slab, or the `errno` value of the failed mapping.
-    static func map(usableBytes: Int, guardBytes: Int, count: Int) -> Result<StackSlab, MappingFailure> {
+    static func map(usableBytes: Int, guardBytes: Int, count: Int) throws(MappingFailure) -> StackSlab {
         let slab = StackSlab()
         let failure = weave_stack_slab_map(usableBytes, guardBytes, count, &slab.mapping)
-        return failure == 0 ? .success(slab) : .failure(MappingFailure(errno: failure))
+        guard failure == 0 else { throw MappingFailure(errno: failure) }
+        return slab
     }
 
     /// The `errno` value of a mapping the system refused.
@@ -42,10 +48,14 @@ final class StackSlab {
     var releasedCount: Int { released.count }
 
     /// Hands out its next never-used stack, installing the guard.
-    /// - Returns: The stack, or `nil` when all were handed out or the guard failed.
-    func takeFresh() -> weave_stack? {
+    /// - Returns: The stack, or `nil` when all were handed out.
+    func takeFresh() throws(MappingFailure) -> weave_stack? {
         var stack = weave_stack()
-        guard weave_stack_slab_take(&mapping, &stack) == 0 else { return nil }
+        let failure = weave_stack_slab_take(&mapping, &stack)
+        if failure == ENOSPC {
+            return nil
+        }
+        guard failure == 0 else { throw MappingFailure(errno: failure) }
         stack.slab = Unmanaged.passUnretained(self).toOpaque()
         resident += 1
         return stack
