@@ -20,6 +20,10 @@ import NIOHTTP1
 ///
 /// A client belongs to the hub of the thread that made it: make every call on that
 /// thread, and call ``close()`` when done with it.
+///
+/// In a child forked after its parent's Dispatch had started threads, where Dispatch may
+/// never run queued work, the client looks host names up on Weave's blocking pool and
+/// follows redirects itself, since AsyncHTTPClient does both through Dispatch.
 public final class GreenHTTPClient {
     /// How a client connects, waits and follows redirects.
     public struct Configuration: Sendable {
