@@ -98,15 +98,15 @@ public final class GreenHTTPClient {
 
     deinit {
         if !isClosed {
-            for engine in engines {
-                engine.shutdown { _ in }
-            }
+            startShuttingDown()
         }
     }
 
-    /// Every AsyncHTTPClient instance the client made.
-    private var engines: [HTTPClient] {
-        [client] + (pinnedEngines.map { Array($0.values) } ?? [])
+    /// Starts closing every AsyncHTTPClient instance the client made, without waiting.
+    private func startShuttingDown() {
+        for engine in [client] + (pinnedEngines.map { Array($0.values) } ?? []) {
+            engine.shutdown { _ in }
+        }
     }
 
     /// Closes the pooled connections and frees the client, suspending only the calling
@@ -120,9 +120,7 @@ public final class GreenHTTPClient {
         guard pinnedEngines == nil else {
             // The pools close on the hub's loop; the notice that they did would come
             // through Dispatch, which does not run here.
-            for engine in engines {
-                engine.shutdown { _ in }
-            }
+            startShuttingDown()
             return
         }
         _ = try? client.shutdown().greenWait(until: GreenDeadline(nil))
@@ -184,7 +182,7 @@ public final class GreenHTTPClient {
             do {
                 response = try future.greenWait(until: deadline)
             } catch {
-                throw translate(error, method: method, url: url, limit: limit)
+                throw translate(error, method: hop.method, url: hop.url, limit: limit)
             }
             if let next = try nextHop(after: hop, status: response.status, headers: response.headers, visited: &visited) {
                 hop = next
