@@ -8,13 +8,14 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Weave",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Weave", targets: ["Weave"]),
         .library(name: "Greenlets", targets: ["Greenlets"]),
         .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
+        .library(name: "Executors", targets: ["Executors"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -83,9 +85,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // concurrent.futures: one executor protocol over processes, threads and greenlets,
+        // and futures that plain code, greenlets and async code can wait on.
+        .target(
+            name: "Executors",
+            dependencies: [
+                "GreenHub",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Executors"],
             swiftSettings: strict
         ),
         .target(
@@ -132,6 +146,11 @@ let package = Package(
         .testTarget(
             name: "GreenNetTests",
             dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ExecutorsTests",
+            dependencies: ["Executors", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
