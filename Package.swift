@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
+        .library(name: "Threading", targets: ["Threading"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -83,9 +85,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The thread-id calls Glibc's Swift import hides (gettid).
+        .target(name: "CWeaveThreading"),
+        // Python's `threading` on OS threads: threads with results, locks, conditions,
+        // semaphores, events, barriers, timers and thread-local values.
+        .target(
+            name: "Threading",
+            dependencies: [
+                "CWeaveThreading",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading"],
             swiftSettings: strict
         ),
         .target(
@@ -132,6 +146,15 @@ let package = Package(
         .testTarget(
             name: "GreenNetTests",
             dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ThreadingTests",
+            dependencies: [
+                "Threading",
+                "WeaveTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
