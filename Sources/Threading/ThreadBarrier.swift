@@ -69,18 +69,26 @@ public final class ThreadBarrier: Sendable {
             try finishRound(round)
             return index
         }
-        let (passed, brokeIt) = handle.wait(until: deadline, for: { _ in round.outcome != .filling }) { state, _ in
-            switch round.outcome {
-            case .passed: return (true, false)
-            case .broken: return (false, false)
-            case .filling:
-                Self.breakBarrier(&state)
-                return (false, true)
-            }
+        let (outcome, brokeIt) = handle.wait(until: deadline, for: { _ in round.outcome != .filling }) { state, _ in
+            guard round.outcome == .filling, round.arrived < parties else { return (round.outcome, false) }
+            Self.breakBarrier(&state)
+            return (round.outcome, true)
         }
         if brokeIt { handle.broadcast() }
-        guard passed else { throw brokenError(brokeIt ? "wait() timed out" : "wait()") }
-        return index
+        switch outcome {
+        case .passed:
+            return index
+        case .filling:
+            // Every party arrived and the last one runs the action: a timeout no longer
+            // breaks the round, as in Python, where the action runs under the barrier's lock.
+            let passed = handle.wait(until: .never, for: { _ in round.outcome != .filling }) { _, _ in
+                round.outcome == .passed
+            }
+            guard passed else { throw brokenError("wait()") }
+            return index
+        case .broken:
+            throw brokenError(brokeIt ? "wait() timed out" : "wait()")
+        }
     }
 
     /// The last arrival runs the action and releases the round, or breaks the barrier.
