@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Weave",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Weave", targets: ["Weave"]),
         .library(name: "Greenlets", targets: ["Greenlets"]),
@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
         .library(name: "Threading", targets: ["Threading"]),
+        .library(name: "Executors", targets: ["Executors"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -97,9 +98,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // concurrent.futures: one executor protocol over processes, threads and greenlets,
+        // and futures that plain code, greenlets and async code can wait on.
+        .target(
+            name: "Executors",
+            dependencies: [
+                "GreenHub",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors"],
             swiftSettings: strict
         ),
         .target(
@@ -155,6 +168,11 @@ let package = Package(
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ExecutorsTests",
+            dependencies: ["Executors", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
