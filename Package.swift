@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
+        .library(name: "Threading", targets: ["Threading"]),
         .library(name: "Executors", targets: ["Executors"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
@@ -90,6 +91,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The thread-id calls Glibc's Swift import hides (gettid).
+        .target(name: "CWeaveThreading"),
+        // Python's `threading` on OS threads: threads with results, locks, conditions,
+        // semaphores, events, barriers, timers and thread-local values.
+        .target(
+            name: "Threading",
+            dependencies: [
+                "CWeaveThreading",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // concurrent.futures: one executor protocol over processes, threads and greenlets,
         // and futures that plain code, greenlets and async code can wait on.
         .target(
@@ -104,7 +117,7 @@ let package = Package(
         ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Executors"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors"],
             swiftSettings: strict
         ),
         .target(
@@ -156,6 +169,15 @@ let package = Package(
         .testTarget(
             name: "GreenNetTests",
             dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ThreadingTests",
+            dependencies: [
+                "Threading",
+                "WeaveTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
