@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GreenNetTests",
-            dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            dependencies: ["GreenNet", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
