@@ -94,6 +94,7 @@ final class ThreadPoolExecutorTests: XCTestCase {
         }
         XCTAssertThrowsError(try executor.submit { 2 }) { error in
             XCTAssertEqual((error as? ExecutorError)?.code, .brokenExecutor)
+            XCTAssertTrue("\(error)".contains("brokenExecutor"), "\(error)")
         }
     }
 
