@@ -109,6 +109,7 @@ let package = Package(
             name: "Executors",
             dependencies: [
                 "GreenHub",
+                "Threading",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

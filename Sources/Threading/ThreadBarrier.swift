@@ -6,6 +6,9 @@
 /// action throws, the barrier breaks: waiters and later callers get
 /// `ThreadingError(.brokenBarrier)` until `reset()`.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too.
+///
 /// ```swift
 /// let start = ThreadBarrier(parties: 3)
 /// // in each of 3 threads:

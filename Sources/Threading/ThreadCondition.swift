@@ -4,6 +4,9 @@
 /// it back before returning. Waiters are woken in the order they began waiting. The lock
 /// is a `ThreadRLock` (Python's default) or a `ThreadLock`, given or made.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenCondition` instead.
+///
 /// ```swift
 /// let ready = ThreadCondition()
 /// try ready.withLock { while queue.isEmpty { try ready.wait() } }

@@ -1,5 +1,8 @@
 /// A flag OS threads wait on until another sets it — Python's `threading.Event`.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenEvent` instead.
+///
 /// ```swift
 /// let ready = ThreadEvent()
 /// // in one thread:  ready.set()

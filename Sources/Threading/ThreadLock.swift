@@ -3,6 +3,9 @@
 /// Not reentrant: a thread that acquires it twice waits for ever (use `ThreadRLock`).
 /// As in Python, any thread may release it, not only the one that acquired it.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenLock` instead.
+///
 /// ```swift
 /// let lock = ThreadLock()
 /// try lock.withLock { counter += 1 }

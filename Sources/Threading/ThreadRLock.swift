@@ -3,9 +3,12 @@
 /// The thread that holds it may acquire it again; it is free once released as many times
 /// as it was acquired. Only the holder may release it.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenRLock` instead.
+///
 /// ```swift
 /// let lock = ThreadRLock()
-/// try lock.withLock { try lock.withLock { print("held twice") } }
+/// lock.withLock { lock.withLock { print("held twice") } }
 /// ```
 public final class ThreadRLock: Sendable {
     struct Ownership {

@@ -1,6 +1,9 @@
 /// A counter of permits that OS threads take and give back, blocking while none is left —
 /// Python's `threading.Semaphore`.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenSemaphore` instead.
+///
 /// ```swift
 /// let downloads = ThreadSemaphore(3)
 /// try downloads.withPermit { fetch(url) }

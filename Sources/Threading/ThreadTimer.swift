@@ -1,5 +1,5 @@
 /// Runs a closure once on its own thread after a delay, unless cancelled first — Python's
-/// `threading.Timer`.
+/// `threading.Timer`. Any thread may call its methods.
 ///
 /// ```swift
 /// let reminder = ThreadTimer(interval: 30) { print("still working") }
