@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GreenNet", targets: ["GreenNet"]),
         .library(name: "Threading", targets: ["Threading"]),
         .library(name: "Executors", targets: ["Executors"]),
+        .library(name: "WeaveServices", targets: ["WeaveServices"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -116,6 +118,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // swift-service-lifecycle: green servers, pools and managers as `Service`s that a
+        // `ServiceGroup` starts and shuts down gracefully.
+        .target(
+            name: "WeaveServices",
+            dependencies: [
+                "GreenHub",
+                "GreenNet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors"],
@@ -184,6 +199,15 @@ let package = Package(
         .testTarget(
             name: "ExecutorsTests",
             dependencies: ["Executors", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WeaveServicesTests",
+            dependencies: [
+                "WeaveServices",
+                "WeaveTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
