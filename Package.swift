@@ -8,13 +8,15 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Weave",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Weave", targets: ["Weave"]),
         .library(name: "Greenlets", targets: ["Greenlets"]),
         .library(name: "GreenHub", targets: ["GreenHub"]),
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
+        .library(name: "Threading", targets: ["Threading"]),
+        .library(name: "Executors", targets: ["Executors"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -66,6 +69,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -83,12 +88,38 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thread-id calls Glibc's Swift import hides (gettid).
+        .target(name: "CWeaveThreading"),
+        // Python's `threading` on OS threads: threads with results, locks, conditions,
+        // semaphores, events, barriers, timers and thread-local values.
+        .target(
+            name: "Threading",
+            dependencies: [
+                "CWeaveThreading",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // concurrent.futures: one executor protocol over processes, threads and greenlets,
+        // and futures that plain code, greenlets and async code can wait on.
+        .target(
+            name: "Executors",
+            dependencies: [
+                "GreenHub",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors"],
             swiftSettings: strict
         ),
         .target(
@@ -113,7 +144,12 @@ let package = Package(
         ),
         .target(
             name: "WeaveTestSupport",
-            dependencies: ["Weave"],
+            dependencies: [
+                "Weave",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             path: "Tests/WeaveTestSupport",
             swiftSettings: strict
         ),
@@ -135,6 +171,20 @@ let package = Package(
         .testTarget(
             name: "GreenNetTests",
             dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ThreadingTests",
+            dependencies: [
+                "Threading",
+                "WeaveTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ExecutorsTests",
+            dependencies: ["Executors", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

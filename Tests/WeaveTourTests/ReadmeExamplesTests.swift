@@ -2,6 +2,7 @@ import Greenlets
 import GreenHub
 import GreenNet
 import Multiprocessing
+import Threading
 import XCTest
 
 /// Every Swift example in README.md, verbatim, compiled and run; and a check that the
@@ -74,6 +75,20 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(try pool.map(Array(1...5)), [1, 4, 9, 16, 25])
         pool.close()
         try pool.join()
+    }
+
+    func testThreadExample() throws {
+        let ready = ThreadEvent()
+        let worker = OSThread(name: "worker") { () -> Int in
+            ready.wait()
+            return (1...10).reduce(0, +)
+        }
+        try worker.start()
+        ready.set()
+        print(try worker.get())  // 55
+        print(worker.isAlive)    // false
+        XCTAssertEqual(try worker.get(), 55)
+        XCTAssertFalse(worker.isAlive)
     }
 
     func testEveryReadmeExampleIsHere() throws {

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The process's threads as `threading` knows them: the live ones, which thread is main,
+/// the handle of the calling thread, the exit handler that joins non-daemon threads and
+/// the fork handlers that keep it all true in a forked child.
+final class ThreadRegistry: Sendable {
+    /// The one registry of the process, made on first use.
+    static let shared = ThreadRegistry()
+
+    struct State {
+        /// Started and not finished, plus the main thread and foreign threads that asked
+        /// for their handle (Python's `_active` and `_limbo`).
+        var active: [ObjectIdentifier: AnyOSThread] = [:]
+        var main: AnyOSThread
+        var exitHandlerInstalled = false
+    }
+
+    let state: ConditionHandle<State>
+    /// The calling thread's handle, retained (`pthread_setspecific`).
+    private let currentKey: pthread_key_t
+    private let threadNumbers = Atomic<Int>(0)
+    private let dummyNumbers = Atomic<Int>(0)
+
+    private init() {
+        let main = AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
+        state = ConditionHandle(State(active: [ObjectIdentifier(main): main], main: main))
+        currentKey = Syscalls.makeThreadKey { raw in ThreadRegistry.foreignThreadExited(raw) }
+        Syscalls.atFork(
+            prepare: { ThreadRegistry.shared.state.lockForFork() },
+            parent: { ThreadRegistry.shared.state.unlockAfterFork() },
+            child: {
+                ThreadRegistry.shared.state.unlockAfterFork()
+                ThreadRegistry.shared.resetInForkedChild()
+            })
+    }
+
+    /// The next default name, `Thread-N`, numbered from 1 as Python numbers them.
+    func nextThreadName() -> String {
+        "Thread-\(threadNumbers.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
+
+    // MARK: The calling thread
+
+    /// The calling thread's handle; a thread seen for the first time is the main thread or
+    /// gets a `Dummy-N` handle.
+    func current() -> AnyOSThread {
+        if let raw = Syscalls.threadValue(currentKey) {
+            return Unmanaged<AnyOSThread>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let thread: AnyOSThread
+        if Syscalls.isMainThread() {
+            thread = state.withLock { $0.main }
+        } else {
+            let number = dummyNumbers.wrappingAdd(1, ordering: .relaxed).newValue
+            thread = AnyOSThread(origin: .foreign, name: "Dummy-\(number)", isDaemon: true, phase: .starting)
+            state.withLock { $0.active[ObjectIdentifier(thread)] = thread }
+        }
+        thread.markRunning()
+        bind(thread)
+        return thread
+    }
+
+    /// Makes `thread` the calling thread's handle.
+    func bind(_ thread: AnyOSThread) {
+        Syscalls.setThreadValue(currentKey, Unmanaged.passRetained(thread).toOpaque())
+    }
+
+    /// Forgets the calling thread's handle, at the end of an `OSThread`'s run.
+    func unbind() {
+        guard let raw = Syscalls.threadValue(currentKey) else { return }
+        Syscalls.setThreadValue(currentKey, nil)
+        Unmanaged<AnyOSThread>.fromOpaque(raw).release()
+    }
+
+    /// The `pthread_key_create` destructor: a thread that still has a handle bound when it
+    /// exits (a foreign thread) leaves the registry and drops its local values.
+    private static func foreignThreadExited(_ raw: UnsafeMutableRawPointer?) {
+        guard let raw else { return }
+        let thread = Unmanaged<AnyOSThread>.fromOpaque(raw).takeRetainedValue()
+        shared.finish(thread)
+    }
+
+    // MARK: Starting and finishing
+
+    /// Registers a thread about to start, and the exit handler on the first start.
+    func willStart(_ thread: AnyOSThread) {
+        let installHandler = state.withLock { state in
+            state.active[ObjectIdentifier(thread)] = thread
+            defer { state.exitHandlerInstalled = true }
+            return !state.exitHandlerInstalled
+        }
+        if installHandler {
+            Syscalls.atExit { ThreadRegistry.shared.joinNonDaemonThreads() }
+        }
+    }
+
+    /// Drops a thread the system refused to start.
+    func startFailed(_ thread: AnyOSThread) {
+        state.withLock { _ = $0.active.removeValue(forKey: ObjectIdentifier(thread)) }
+        thread.startFailed()
+    }
+
+    /// The end of a thread: its local values go, it leaves the registry, joiners wake.
+    func finish(_ thread: AnyOSThread) {
+        _ = thread.takeLocals()
+        state.withLock { _ = $0.active.removeValue(forKey: ObjectIdentifier(thread)) }
+        thread.markFinished()
+    }
+
+    /// The live threads, the calling one included.
+    func activeThreads() -> [AnyOSThread] {
+        _ = current()
+        return state.withLock { Array($0.active.values) }
+    }
+
+    // MARK: Process exit and fork
+
+    /// The `atexit` handler — Python's `threading._shutdown`: waits for every non-daemon
+    /// thread, including ones they start meanwhile; daemon threads are abandoned.
+    private func joinNonDaemonThreads() {
+        let me = current()
+        while true {
+            let pending = state.withLock { state in
+                state.active.values.first { $0.origin == .started && $0 != me && !$0.isDaemon }
+            }
+            guard let pending else { return }
+            pending.facts.wait(until: .never, for: { $0.phase == .finished }) { _, _ in }
+        }
+    }
+
+    /// In a forked child only the forking thread exists: it becomes the main thread, every
+    /// other thread is marked finished (Python's `threading._after_fork`).
+    private func resetInForkedChild() {
+        let survivor = Syscalls.threadValue(currentKey).map {
+            Unmanaged<AnyOSThread>.fromOpaque($0).takeUnretainedValue()
+        }
+        let lost = state.withLock { state in
+            let lost = state.active.values.filter { $0 != survivor }
+            let main = survivor ?? AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
+            state.main = main
+            state.active = [ObjectIdentifier(main): main]
+            return lost
+        }
+        for thread in lost {
+            thread.abandonInForkedChild()
+        }
+        survivor?.facts.reinitializeInForkedChild()
+        survivor?.markRunning()
+    }
+}
