@@ -111,6 +111,7 @@ let package = Package(
             name: "Executors",
             dependencies: [
                 "GreenHub",
+                "Multiprocessing",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -184,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExecutorsTests",
-            dependencies: ["Executors", "WeaveTestSupport"],
+            dependencies: ["Executors", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -27,6 +27,9 @@ final class PoolEngine: @unchecked Sendable {
         var startMethod: StartMethod
         var initializer: (@Sendable () throws -> Void)?
         var maxTasksPerChild: Int?
+        /// Whether one thread of the pool's own drives it (`PoolDriverThread`): then
+        /// `submit` only queues and wakes that thread, so that every fork happens there.
+        var hasDriverThread = false
     }
 
     private enum State {
@@ -53,6 +56,8 @@ final class PoolEngine: @unchecked Sendable {
     private var workersStarted = 0
     private var scratch = [UInt8](repeating: 0, count: 1 << 16)
     private var finished: [PoolJob] = []
+    /// The pipe `submit` writes a byte into to wake the driver thread's poll.
+    private let wakeup: (read: Int32, write: Int32)?
 
     /// Starts the workers; `resident`, if given, is closure 0 and stays for the pool's life.
     init(_ configuration: Configuration, resident: PoolRunner?) throws {
@@ -68,6 +73,7 @@ final class PoolEngine: @unchecked Sendable {
                 context: "a closure cannot cross exec: a spawn pool runs registered PoolFunctions only, without an initializer")
         }
         self.configuration = configuration
+        wakeup = configuration.hasDriverThread ? try Syscalls.makeNonBlockingPipe() : nil
         if let resident { _ = addClosureLocked(resident) }
         do {
             try lock.withLock {
@@ -81,6 +87,10 @@ final class PoolEngine: @unchecked Sendable {
 
     deinit {
         stopAll(signal: SIGKILL)
+        if let wakeup {
+            Syscalls.closeDescriptor(wakeup.read)
+            Syscalls.closeDescriptor(wakeup.write)
+        }
     }
 
     /// The serving workers' process ids.
@@ -134,7 +144,37 @@ final class PoolEngine: @unchecked Sendable {
                 nextJobID += 1
                 pending.append(job)
             }
-            dispatch()
+            if let wakeup {
+                Syscalls.writeByte(wakeup.write)
+            } else {
+                dispatch()
+            }
+        }
+        finishJobs()
+    }
+
+    /// One round of driving, for the driver thread: waits at most `pollSlice` unless woken.
+    func driveRound() {
+        lock.withLock { round(timeout: nil) }
+        finishJobs()
+    }
+
+    /// Whether the pool is closed or terminated and every worker has left: the driver
+    /// thread's cue to end.
+    var isFinished: Bool {
+        lock.withLock {
+            if case .running = state { return false }
+            return slots.isEmpty && pending.isEmpty
+        }
+    }
+
+    /// Finishes every queued job that no worker holds yet with `error` (cancelled futures).
+    func cancelQueued(with error: any Error) {
+        lock.withLock {
+            while let job = pending.popFirst() {
+                job.result = .failure(error)
+                finished.append(job)
+            }
         }
         finishJobs()
     }
@@ -187,6 +227,10 @@ final class PoolEngine: @unchecked Sendable {
                 owners.append(index)
             }
         }
+        if let wakeup {
+            entries.append(pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0))
+            owners.append(-1)
+        }
         let wait = finished.isEmpty ? min(timeout ?? Self.pollSlice, Self.pollSlice) : 0
         guard !entries.isEmpty else {
             Syscalls.sleep(seconds: wait)
@@ -201,6 +245,10 @@ final class PoolEngine: @unchecked Sendable {
         }
         let polled = slots
         for (position, entry) in entries.enumerated() where entry.revents != 0 {
+            guard owners[position] >= 0 else {
+                Syscalls.drain(entry.fd)
+                continue
+            }
             let slot = polled[owners[position]]
             if entry.fd == slot.socket {
                 if entry.revents & Int16(POLLOUT) != 0 { slot.flush() }
@@ -268,6 +316,11 @@ final class PoolEngine: @unchecked Sendable {
             let window = min(Self.maximumWindow, 1 + pending.count / candidates.count)
             guard let slot = candidates.min(by: { $0.held.count < $1.held.count }), slot.held.count < window else { break }
             pending.removeFirst()
+            if let start = job.start, !start() {
+                job.result = .failure(MultiprocessingError(.poolClosed, context: "the task was cancelled before it started"))
+                finished.append(job)
+                continue
+            }
             slot.send(job)
             if let limit = configuration.maxTasksPerChild, slot.jobsTaken >= limit {
                 slot.phase = .retiring
@@ -314,7 +367,8 @@ final class PoolEngine: @unchecked Sendable {
         case .fork:
             let table = closures
             let initializer = configuration.initializer
-            let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) } + [parentEnd.descriptor]
+            let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) }
+                + [parentEnd.descriptor] + (wakeup.map { [$0.read, $0.write] } ?? [])
             process = ChildProcess(name: name, daemon: true, startMethod: configuration.startMethod) {
                 for descriptor in inherited { Syscalls.closeDescriptor(descriptor) }
                 try PoolWorkerLoop.run(socket: childEnd.descriptor, closures: table, initializer: initializer)

@@ -230,6 +230,28 @@ enum Syscalls {
         return (descriptors[0], descriptors[1])
     }
 
+    /// `pipe()` with close-on-exec and `O_NONBLOCK` on both ends, for wake-ups.
+    static func makeNonBlockingPipe() throws -> (read: Int32, write: Int32) {
+        let ends = try makePipe()
+        for descriptor in [ends.read, ends.write] {
+            let flags = try retrying("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+            _ = try retrying("fcntl(F_SETFL)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+        }
+        return ends
+    }
+
+    /// Writes one byte to a non-blocking pipe; a full pipe already holds a wake-up.
+    static func writeByte(_ descriptor: Int32) {
+        var byte: UInt8 = 1
+        _ = withUnsafeBytes(of: &byte) { try? write(descriptor, from: $0) }
+    }
+
+    /// Reads a non-blocking pipe empty.
+    static func drain(_ descriptor: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while (buffer.withUnsafeMutableBytes { (try? read(descriptor, into: $0)) ?? 0 }) > 0 {}
+    }
+
     /// `socketpair(AF_UNIX, SOCK_STREAM)` with close-on-exec set on both ends.
     static func makeSocketPair() throws -> (Int32, Int32) {
         var descriptors: [Int32] = [0, 0]
