@@ -66,6 +66,8 @@ let package = Package(
                 "CWeaveProcess",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -128,6 +130,7 @@ let package = Package(
                 "WeaveDurations",
                 "GreenHub",
                 "Threading",
+                "Multiprocessing",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -214,7 +217,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExecutorsTests",
-            dependencies: ["Executors", "WeaveTestSupport"],
+            dependencies: ["Executors", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

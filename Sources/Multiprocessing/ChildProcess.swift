@@ -173,10 +173,7 @@ public final class ChildProcess: @unchecked Sendable {
             if try poll() != nil { return true }
             let remaining = limitTime.map { $0 - Syscalls.monotonicSeconds() }
             if let remaining, remaining <= 0 { return false }
-            if let descriptor = lock.withLock({ () -> Int32? in
-                if case .running(_, let descriptor) = state { return descriptor }
-                return nil
-            }) {
+            if let descriptor = processDescriptor {
                 _ = try Syscalls.waitReadable(descriptor, timeout: remaining)
             } else {
                 Syscalls.sleep(seconds: min(pause, remaining ?? pause))
@@ -212,6 +209,15 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     // MARK: Internals
+
+    /// The child's process descriptor (`pidfd_open`), readable once it has ended; nil before
+    /// `start()`, after it was reaped, or where the system has none.
+    var processDescriptor: Int32? {
+        lock.withLock {
+            if case .running(_, let descriptor) = state { return descriptor }
+            return nil
+        }
+    }
 
     private func signal(_ number: Int32) throws {
         guard let pid = try runningPid() else { return }

@@ -29,6 +29,7 @@ extension Multiprocessing {
             becomeChild(
                 name: startup.name, parent: ProcessIdentity(name: startup.parentName, pid: startup.parentPid),
                 isDaemon: startup.isDaemon)
+            entryPoints.register(PoolWorkerLoop.entryPoint)
             guard let runner = entryPoints.runner(named: startup.entryPoint) else {
                 throw MultiprocessingError(.unknownEntryPoint, context: startup.entryPoint)
             }

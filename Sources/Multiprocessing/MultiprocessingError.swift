@@ -9,7 +9,7 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
             case systemCallFailed, alreadyStarted, notStarted, processClosed, stillRunning
             case timedOut, endOfStream, truncatedMessage, ownerDied, notOwner, brokenBarrier
             case valueLimitExceeded, queueFull, queueEmpty, queueClosed, unknownEntryPoint
-            case notSpawnChild, tooManyTaskDone, invalidArgument, taskFailed, workerDied, poolClosed
+            case notSpawnChild, tooManyTaskDone, invalidArgument, workerDied, poolClosed
         }
         private let kind: Kind
 
@@ -65,12 +65,10 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
         public static let tooManyTaskDone = Code(kind: .tooManyTaskDone)
         /// An argument is out of range; `context` says which one and what is allowed.
         public static let invalidArgument = Code(kind: .invalidArgument)
-        /// A pool's function threw for an input; `context` names the input's index and the
-        /// error. The pool stays usable.
-        public static let taskFailed = Code(kind: .taskFailed)
-        /// A pool worker ended without being asked to (killed, crashed): the tasks it may
-        /// have held are lost, so the pool stopped its other workers and is unusable
-        /// (Python's `BrokenProcessPool`). Make a new pool.
+        /// The pool worker running this task ended without being asked to (killed by a
+        /// signal, crashed); `context` names it, its pid and the signal or exit code. Only
+        /// the task it was running failed: the pool started a replacement and goes on. Run
+        /// the task again if it is safe to.
         public static let workerDied = Code(kind: .workerDied)
         /// Work was given to a pool after `close()` or `terminate()`. Make a new pool.
         public static let poolClosed = Code(kind: .poolClosed)
@@ -96,8 +94,7 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
             case .notSpawnChild: "could not read the spawn start-up message; start children with ChildProcess.start()"
             case .tooManyTaskDone: "taskDone() was called more times than items were put"
             case .invalidArgument: "invalid argument"
-            case .taskFailed: "the pool's function threw for an input"
-            case .workerDied: "a pool worker died; the pool is broken, make a new one"
+            case .workerDied: "the pool worker running the task died; the pool replaced it, retry the task if safe"
             case .poolClosed: "the pool was closed; make a new one"
             }
         }

@@ -1,6 +1,5 @@
-/// A pool of worker processes that run one function over many inputs — Python's
-/// `multiprocessing.Pool`, with `concurrent.futures.ProcessPoolExecutor`'s rule for a
-/// worker that dies.
+/// A pool of worker processes bound to one function — Python's `multiprocessing.Pool`
+/// for the common case of one function over many inputs, in its fastest form.
 ///
 /// ```swift
 /// let pool = try ProcessPool(processes: 2) { (n: Int) in n * n }
@@ -9,283 +8,99 @@
 /// try pool.join()
 /// ```
 ///
-/// The workers are forked when the pool is made, so the function is a closure and may
-/// capture anything (Python has to pickle it, and cannot pickle a lambda). Inputs go to the
-/// workers in chunks through a `ProcessQueue`, outputs come back through another, and
-/// `map` returns them in input order.
-///
-/// A function that throws fails its input: `map` lets the other inputs finish, then throws
-/// `.taskFailed` naming the first input that failed; the pool stays usable. A worker that
-/// ends without being asked to (SIGKILL, a crash) never leaves `map` waiting, as it leaves
-/// Python's `Pool.map` waiting for ever: the pool notices within ``pollInterval``, stops
-/// its other workers, and every call throws `.workerDied` from then on.
-///
-/// Workers are daemon children: they die with the pool's process. `close()` then `join()`
-/// lets them finish the queued work and exit; `terminate()` stops them at once, and a pool
-/// released while it runs is terminated. Use a pool from one thread at a time (calls from
-/// several threads take turns).
-public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Sendable>: @unchecked Sendable {
-    private enum State {
-        case running, closed, terminated
-        case broken(String)
-    }
+/// The workers are forked with the function, so it is a closure and may capture anything,
+/// and no call pays for a new closure. For a different function per call, use
+/// ``WorkerPool``, which this pool is too: its closure and registered-function calls work
+/// here as well, and failures, healing, life cycle and threads are as its documentation
+/// says. An error the function throws comes back as a ``PoolTaskError``;
+/// a worker killed mid-task fails exactly the chunk it was running with `.workerDied`, a
+/// replacement is forked and the pool keeps serving.
+public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Sendable>: WorkerPool, @unchecked Sendable {
+    private static var resident: PoolTarget { PoolTarget(function: .closure(0), release: nil) }
 
-    /// How often a `map` waiting for outputs checks that its workers are alive.
-    public static var pollInterval: Double { 0.05 }
-
-    private let tasks: ProcessQueue<PoolTask<Input>?>
-    private let outcomes: ProcessQueue<PoolOutcome<Output>>
-    private let workers: [ChildProcess]
-    private let lock = InProcessLock()
-    private var state = State.running
-
-    /// Starts `processes` workers that run `function` — `Pool(processes)`.
+    /// Starts `processes` workers that run `function` — `Pool(processes, initializer,
+    /// initargs, maxtasksperchild)` with the function fixed.
     ///
     /// - Parameters:
     ///   - processes: How many workers; by default `Multiprocessing.cpuCount`.
-    ///   - function: What each worker runs for each input, in a forked child. An error it
-    ///     throws fails that input (see `map(_:chunkSize:)`).
-    /// - Throws: `.invalidArgument` for fewer than 1 process; `.systemCallFailed` when the
-    ///   queues or the workers cannot be made (the workers already started are stopped).
-    public init(processes: Int? = nil, function: @escaping @Sendable (Input) throws -> Output) throws {
-        let count = processes ?? Multiprocessing.cpuCount
-        guard count >= 1 else {
-            throw MultiprocessingError(.invalidArgument, context: "a pool needs at least 1 process, got \(count)")
-        }
-        let tasks = try ProcessQueue<PoolTask<Input>?>()
-        let outcomes = try ProcessQueue<PoolOutcome<Output>>()
-        var workers: [ChildProcess] = []
-        do {
-            for number in 1...count {
-                let worker = ChildProcess(name: "PoolWorker-\(number)", daemon: true, startMethod: .fork) {
-                    try Self.work(tasks: tasks, outcomes: outcomes, function: function)
-                }
-                try worker.start()
-                workers.append(worker)
-            }
-        } catch {
-            Self.stop(workers)
-            throw error
-        }
-        self.tasks = tasks
-        self.outcomes = outcomes
-        self.workers = workers
+    ///   - maxTasksPerChild: How many chunks a worker runs before a fresh one replaces it;
+    ///     nil (the default) keeps workers for the pool's life.
+    ///   - initializer: Runs once in each worker before its first input.
+    ///   - function: What a worker runs for each input, in a forked child. An error it
+    ///     throws fails that input.
+    /// - Throws: `.invalidArgument` for fewer than 1 process or a `maxTasksPerChild` below
+    ///   1; `.systemCallFailed` when the workers cannot start (those started are stopped).
+    public init(
+        processes: Int? = nil, maxTasksPerChild: Int? = nil, initializer: (@Sendable () throws -> Void)? = nil,
+        function: @escaping @Sendable (Input) throws -> Output
+    ) throws {
+        super.init(engine: try PoolEngine(
+            .init(processes: processes ?? Multiprocessing.cpuCount, startMethod: .fork,
+                  initializer: initializer, maxTasksPerChild: maxTasksPerChild),
+            resident: PoolWire.chunkRunner(function)))
     }
-
-    deinit {
-        if case .running = state { Self.stop(workers) }
-    }
-
-    /// The workers' process ids.
-    public var processIDs: [Int32] { workers.compactMap(\.pid) }
 
     // MARK: Work
 
-    /// Runs the function over `inputs` in the workers and returns the outputs in input
-    /// order — `pool.map(function, inputs, chunksize)`.
-    ///
-    /// - Parameters:
-    ///   - inputs: The inputs.
-    ///   - chunkSize: How many consecutive inputs a worker takes at a time; by default
-    ///     about a quarter of an even share, as Python picks it (fewer, larger messages
-    ///     for tiny tasks; 1 spreads long tasks best).
-    /// - Throws: `.taskFailed` when the function threw for an input (the first such
-    ///   input is named); `.workerDied` when a worker ended without being asked to;
-    ///   `.poolClosed` after `close()` or `terminate()`; `.invalidArgument` for a chunk
-    ///   size below 1; `EncodingError`/`DecodingError` for values that do not encode.
-    public func map(_ inputs: [Input], chunkSize: Int? = nil) throws -> [Output] {
-        // Chunks come back in any order; each lands in its slot, and the slots are joined
-        // in order at the end (whole arrays moved, no per-output bookkeeping).
-        var chunks: [[Output]] = []
-        try run(inputs, chunkSize: chunkSize) { outcome, size, count in
-            if chunks.isEmpty { chunks = Array(repeating: [], count: count) }
-            chunks[outcome.first / size] = outcome.outputs
-        }
-        guard chunks.count > 1 else { return chunks.first ?? [] }
-        var outputs: [Output] = []
-        outputs.reserveCapacity(inputs.count)
-        for chunk in chunks { outputs.append(contentsOf: chunk) }
-        return outputs
+    /// Runs the function over `inputs` and returns the outputs in input order —
+    /// `pool.map(f, inputs, chunksize)`. As `WorkerPool.map(_:chunkSize:_:)`.
+    public func map(_ inputs: some Sequence<Input>, chunkSize: Int? = nil) throws -> [Output] {
+        try mapAsync(inputs, chunkSize: chunkSize).get()
     }
 
-    /// Runs the function over `inputs` in the workers and hands each output to `body` as
-    /// soon as its chunk comes back, in the order chunks finish —
-    /// `for output in pool.imap_unordered(function, inputs, chunksize)`.
-    ///
-    /// - Parameters:
-    ///   - inputs: The inputs.
-    ///   - chunkSize: As for `map(_:chunkSize:)`; 1 hands over each output as soon as it
-    ///     is computed.
-    ///   - body: Receives each output with its input's index; runs in the calling thread.
-    /// - Throws: as `map(_:chunkSize:)`, once every chunk has come back (outputs of the
-    ///   chunks that succeeded have all been handed over); the first error `body` throws,
-    ///   likewise after the rest of the work came back, without calling `body` again.
+    /// Starts `map` and returns at once — `pool.map_async(f, inputs, chunksize)`.
+    public func mapAsync(_ inputs: some Sequence<Input>, chunkSize: Int? = nil) throws -> PoolAsyncResult<[Output]> {
+        try PoolCalls.mapAsync(engine, Self.resident, Array(inputs), chunkSize: chunkSize)
+    }
+
+    /// Runs the function over `inputs` lazily, results in input order —
+    /// `pool.imap(f, inputs, chunksize)`. As `WorkerPool.imap(_:chunkSize:bufferSize:_:)`.
+    public func imap(_ inputs: some Sequence<Input>, chunkSize: Int = 1, bufferSize: Int? = nil) throws -> PoolResults<Output> {
+        try lazyResults(Self.resident, inputs, chunkSize: chunkSize, bufferSize: bufferSize, ordered: true)
+    }
+
+    /// Runs the function over `inputs` lazily, results as chunks finish —
+    /// `pool.imap_unordered(f, inputs, chunksize)`.
+    public func imapUnordered(
+        _ inputs: some Sequence<Input>, chunkSize: Int = 1, bufferSize: Int? = nil
+    ) throws -> PoolResults<Output> {
+        try lazyResults(Self.resident, inputs, chunkSize: chunkSize, bufferSize: bufferSize, ordered: false)
+    }
+
+    /// Hands each output to `body` with its input's index as soon as its chunk is done, in
+    /// the order chunks finish.
+    /// - Throws: once every chunk came back: the first failed input's error (outputs of
+    ///   the others were all handed over); the first error `body` throws, after which it
+    ///   is not called again.
     public func forEachUnordered(
-        _ inputs: [Input], chunkSize: Int? = nil, _ body: (_ index: Int, _ output: Output) throws -> Void
+        _ inputs: some Sequence<Input>, chunkSize: Int? = nil, _ body: (_ index: Int, _ output: Output) throws -> Void
     ) throws {
+        let all = Array(inputs)
+        let size = try PoolCalls.chunkSize(chunkSize, inputCount: all.count, processes: engine.configuration.processes)
+        let source = try PoolCalls.imap(
+            engine, Self.resident, all, chunkSize: size, bufferSize: .max, ordered: false, as: Output.self)
+        var firstFailure: (index: Int, error: any Error)?
         var bodyError: (any Error)?
-        try run(inputs, chunkSize: chunkSize) { outcome, _, _ in
-            guard bodyError == nil else { return }
-            do {
-                for (offset, output) in outcome.outputs.enumerated() {
-                    try body(outcome.first + offset, output)
-                }
-            } catch {
-                bodyError = error
+        while let (index, result) = source.next() {
+            switch result {
+            case .success(let output):
+                guard bodyError == nil else { continue }
+                do { try body(index, output) } catch { bodyError = error }
+            case .failure(let error):
+                if index < firstFailure?.index ?? .max { firstFailure = (index, error) }
             }
         }
         if let bodyError { throw bodyError }
+        if let firstFailure { throw firstFailure.error }
     }
 
-    /// Sends `inputs` to the workers in chunks and gives every chunk's outcome to
-    /// `receive` (with the chunk size and count) as it comes back; throws `.taskFailed`
-    /// for the first failed input once all have come back, so that no outcome is left
-    /// for the next call.
-    private func run(
-        _ inputs: [Input], chunkSize: Int?, _ receive: (PoolOutcome<Output>, _ size: Int, _ count: Int) -> Void
-    ) throws {
-        try lock.withLock {
-            try checkRunning()
-            guard !inputs.isEmpty else { return }
-            let size = try chunkSize.map(Self.validated) ?? max(1, (inputs.count + 4 * workers.count - 1) / (4 * workers.count))
-            var chunkCount = 0
-            for first in stride(from: 0, to: inputs.count, by: size) {
-                try tasks.put(PoolTask(first: first, inputs: Array(inputs[first..<min(first + size, inputs.count)])))
-                chunkCount += 1
-            }
-            var firstFailure: (index: Int, description: String)?
-            for _ in 0..<chunkCount {
-                let outcome = try nextOutcome()
-                if let failure = outcome.failure {
-                    let index = outcome.first + outcome.outputs.count
-                    if index < firstFailure?.index ?? .max { firstFailure = (index, failure) }
-                }
-                receive(outcome, size, chunkCount)
-            }
-            if let firstFailure {
-                throw MultiprocessingError(.taskFailed, context: "input \(firstFailure.index): \(firstFailure.description)")
-            }
-        }
-    }
-
-    /// Runs the function for one input in a worker — `pool.apply(function, (input,))`.
-    /// - Throws: as `map(_:chunkSize:)`.
+    /// Runs the function for one input in a worker — `pool.apply(f, (input,))`.
     public func apply(_ input: Input) throws -> Output {
-        try map([input], chunkSize: 1)[0]
+        try applyAsync(input).get()
     }
 
-    // MARK: Ending
-
-    /// Lets the workers finish the work already given and exit; no new work is taken —
-    /// `pool.close()`.
-    public func close() {
-        lock.withLock {
-            guard case .running = state else { return }
-            state = .closed
-            for _ in workers { try? tasks.put(nil) }
-        }
+    /// Starts `apply` and returns at once — `pool.apply_async(f, (input,))`.
+    public func applyAsync(_ input: Input) throws -> PoolAsyncResult<Output> {
+        try PoolCalls.applyAsync(engine, Self.resident, input, as: Output.self)
     }
-
-    /// Stops the workers at once (SIGTERM) and waits for them — `pool.terminate()`.
-    public func terminate() {
-        lock.withLock {
-            if case .terminated = state { return }
-            state = .terminated
-            Self.stop(workers)
-        }
-    }
-
-    /// Waits for every worker to exit, at most `timeout` seconds; returns whether they all
-    /// did — `pool.join()`.
-    /// - Throws: `.invalidArgument` while the pool runs: call `close()` or `terminate()`
-    ///   first.
-    @discardableResult
-    public func join(timeout: Double? = nil) throws -> Bool {
-        let limit = deadline(after: timeout)
-        try lock.withLock {
-            if case .running = state {
-                throw MultiprocessingError(.invalidArgument, context: "call close() or terminate() before join()")
-            }
-        }
-        for worker in workers {
-            let remaining = limit.map { max(0, $0 - Syscalls.monotonicSeconds()) }
-            guard try worker.join(timeout: remaining) else { return false }
-        }
-        return true
-    }
-
-    // MARK: Internals
-
-    private static func validated(_ chunkSize: Int) throws -> Int {
-        guard chunkSize >= 1 else {
-            throw MultiprocessingError(.invalidArgument, context: "chunkSize must be 1 or more, got \(chunkSize)")
-        }
-        return chunkSize
-    }
-
-    private func checkRunning() throws {
-        switch state {
-        case .running: return
-        case .closed, .terminated: throw MultiprocessingError(.poolClosed)
-        case .broken(let reason): throw MultiprocessingError(.workerDied, context: reason)
-        }
-    }
-
-    /// The next chunk's outcome; between polls of the queue, checks that every worker is
-    /// alive, and breaks the pool when one is not.
-    private func nextOutcome() throws -> PoolOutcome<Output> {
-        while true {
-            do {
-                return try outcomes.get(timeout: Self.pollInterval)
-            } catch let error as MultiprocessingError where error.code == .queueEmpty {
-                if let dead = workers.first(where: { !$0.isAlive }) {
-                    let reason = "\(dead.name) (pid \(dead.pid ?? 0)) ended with exit code \(dead.exitCode ?? 0)"
-                    state = .broken(reason)
-                    Self.stop(workers)
-                    throw MultiprocessingError(.workerDied, context: reason)
-                }
-            }
-        }
-    }
-
-    /// Sends SIGTERM to every worker still running and reaps them all.
-    private static func stop(_ workers: [ChildProcess]) {
-        for worker in workers { try? worker.terminate() }
-        for worker in workers { _ = try? worker.join() }
-    }
-
-    /// A worker's life: run chunks until the stop sign (`nil`).
-    private static func work(
-        tasks: ProcessQueue<PoolTask<Input>?>, outcomes: ProcessQueue<PoolOutcome<Output>>,
-        function: (Input) throws -> Output
-    ) throws {
-        while let task = try tasks.get() {
-            var outcome = PoolOutcome<Output>(first: task.first, outputs: [], failure: nil)
-            outcome.outputs.reserveCapacity(task.inputs.count)
-            for input in task.inputs {
-                do {
-                    outcome.outputs.append(try function(input))
-                } catch {
-                    outcome.failure = "\(error)"
-                    break
-                }
-            }
-            try outcomes.put(outcome)
-        }
-    }
-}
-
-/// A chunk of consecutive inputs for one pool worker.
-struct PoolTask<Input: Codable & Sendable>: Codable, Sendable {
-    /// The index of the chunk's first input in its `map` call.
-    var first: Int
-    var inputs: [Input]
-}
-
-/// What a pool worker sends back for a chunk: the outputs of the inputs it ran, and the
-/// error of the input after them if that one failed.
-struct PoolOutcome<Output: Codable & Sendable>: Codable, Sendable {
-    var first: Int
-    var outputs: [Output]
-    var failure: String?
 }

@@ -230,6 +230,28 @@ enum Syscalls {
         return (descriptors[0], descriptors[1])
     }
 
+    /// `pipe()` with close-on-exec and `O_NONBLOCK` on both ends, for wake-ups.
+    static func makeNonBlockingPipe() throws -> (read: Int32, write: Int32) {
+        let ends = try makePipe()
+        for descriptor in [ends.read, ends.write] {
+            let flags = try retrying("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+            _ = try retrying("fcntl(F_SETFL)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+        }
+        return ends
+    }
+
+    /// Writes one byte to a non-blocking pipe; a full pipe already holds a wake-up.
+    static func writeByte(_ descriptor: Int32) {
+        var byte: UInt8 = 1
+        _ = withUnsafeBytes(of: &byte) { try? write(descriptor, from: $0) }
+    }
+
+    /// Reads a non-blocking pipe empty.
+    static func drain(_ descriptor: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while (buffer.withUnsafeMutableBytes { (try? read(descriptor, into: $0)) ?? 0 }) > 0 {}
+    }
+
     /// `socketpair(AF_UNIX, SOCK_STREAM)` with close-on-exec set on both ends.
     static func makeSocketPair() throws -> (Int32, Int32) {
         var descriptors: [Int32] = [0, 0]
@@ -364,6 +386,52 @@ enum Syscalls {
             let code = currentErrno()
             if code == EINTR { continue }
             throw MultiprocessingError(.systemCallFailed, errno: code, context: "poll()")
+        }
+    }
+
+    /// `poll(entries, timeout)` over many descriptors: how many entries have events; 0 when `timeout` seconds
+    /// (nil: for ever) passed first. EINTR counts as no event.
+    static func pollDescriptors(_ entries: inout [pollfd], timeout: Double?) throws -> Int {
+        let milliseconds = timeout.map { Int32(clamping: Int((max(0, $0) * 1000).rounded(.up))) } ?? -1
+        let ready = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+        if ready >= 0 { return Int(ready) }
+        let code = currentErrno()
+        if code == EINTR { return 0 }
+        throw MultiprocessingError(.systemCallFailed, errno: code, context: "poll()")
+    }
+
+    /// `send(fd, buffer, count, MSG_DONTWAIT | MSG_NOSIGNAL)`: the bytes the socket took
+    /// now, 0 when it is full.
+    static func sendAvailable(_ descriptor: Int32, from buffer: UnsafeRawBufferPointer) throws -> Int {
+        #if os(Linux)
+        let flags = Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
+        #else
+        let flags = Int32(MSG_DONTWAIT)
+        #endif
+        while true {
+            #if canImport(Glibc)
+            let result = Glibc.send(descriptor, buffer.baseAddress, buffer.count, flags)
+            #else
+            let result = Darwin.send(descriptor, buffer.baseAddress, buffer.count, flags)
+            #endif
+            if result >= 0 { return result }
+            let code = currentErrno()
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return 0 }
+            throw MultiprocessingError(.systemCallFailed, errno: code, context: "send()")
+        }
+    }
+
+    /// `recv(fd, buffer, count, MSG_DONTWAIT)`: the bytes read now, 0 at end of stream, nil
+    /// when none are waiting.
+    static func receiveAvailable(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        while true {
+            let result = recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if result >= 0 { return result }
+            let code = currentErrno()
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return nil }
+            throw MultiprocessingError(.systemCallFailed, errno: code, context: "recv()")
         }
     }
 

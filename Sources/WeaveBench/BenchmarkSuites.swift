@@ -1,7 +1,7 @@
 /// The suites `weave bench` knows, by name.
 public enum BenchmarkSuites {
     /// The suite names, in the order `weave bench` lists them.
-    public static let names = ["greenlet", "hub", "process", "net"]
+    public static let names = ["greenlet", "hub", "process", "pool", "net"]
 
     /// Runs the suite called `name`.
     public static func run(_ name: String) throws -> BenchmarkReport {
@@ -12,6 +12,8 @@ public enum BenchmarkSuites {
             return BenchmarkReport(suite: name, results: try HubBenchmarks.run())
         case "process":
             return BenchmarkReport(suite: name, results: try ProcessBenchmarks.run())
+        case "pool":
+            return BenchmarkReport(suite: name, results: try PoolBenchmarks.run())
         case "net":
             return BenchmarkReport(suite: name, results: try NetBenchmarks.run())
         default:

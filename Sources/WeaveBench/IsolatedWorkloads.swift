@@ -19,6 +19,7 @@ public enum IsolatedWorkloads {
         },
         "hub-timer-lateness": { try HubBenchmarks.timerLateness() },
         "process-fork-after-greenlets": { try ProcessBenchmarks.startJoinForkAfterGreenlets() },
+        "pool-imap-10m": { try PoolBenchmarks.imapResidentGrowth() },
     ]
 
     /// Runs workload `name` in this process and returns its results as lines of

@@ -24,8 +24,6 @@ public enum ProcessBenchmarks {
             BenchmarkResult(name: "queue_4to4", value: try queueThroughput(pairs: 4, messages: 400_000), unit: .operationsPerSecond),
             BenchmarkResult(name: "pipe_1mib", value: try pipeThroughput(messages: 1000), unit: .gigabytesPerSecond),
             BenchmarkResult(name: "locked_counter", value: try lockedCounter(increments: 200_000), unit: .operationsPerSecond),
-            BenchmarkResult(name: "pool_map_auto", value: try poolMap(tasks: 1_000_000, chunkSize: nil), unit: .operationsPerSecond),
-            BenchmarkResult(name: "pool_map_chunk1", value: try poolMap(tasks: 20_000, chunkSize: 1), unit: .operationsPerSecond),
         ]
         return inProcess + (try IsolatedWorkloads.run("process-fork-after-greenlets"))
     }
@@ -97,24 +95,6 @@ public enum ProcessBenchmarks {
             try sender.join()
         }
         return Double(messages * size) / elapsed
-    }
-
-    /// Tiny tasks (doubling an `Int`) per second through `ProcessPool.map` with 2 workers
-    /// started beforehand; best of 3 calls.
-    private static func poolMap(tasks: Int, chunkSize: Int?) throws -> Double {
-        let pool = try ProcessPool(processes: 2) { (n: Int) in 2 * n }
-        defer { pool.terminate() }
-        let inputs = Array(0..<tasks)
-        var best = Double.infinity
-        for _ in 0..<3 {
-            var outputs: [Int] = []
-            let elapsed = try BenchmarkClock.measure { outputs = try pool.map(inputs, chunkSize: chunkSize) }
-            guard outputs.count == tasks, outputs.last == 2 * (tasks - 1) else {
-                throw MultiprocessingError(.invalidArgument, context: "the pool returned \(outputs.count) of \(tasks) outputs")
-            }
-            best = min(best, elapsed)
-        }
-        return Double(tasks) / (best / 1e9)
     }
 
     /// Increments per second of a shared counter under a cross-process lock, 2 processes.

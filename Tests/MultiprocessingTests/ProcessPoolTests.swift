@@ -52,10 +52,15 @@ final class ProcessPoolTests: XCTestCase {
             if n % 10 == 3 { throw Oops(value: n) }
             return n * n
         }
+        let workers = Set(pool.processIDs)
         XCTAssertThrowsError(try pool.map(Array(0..<40), chunkSize: 4)) { error in
-            XCTAssertEqual(self.code(error), .taskFailed)
-            XCTAssertEqual((error as? MultiprocessingError)?.context, "input 3: no square for 3")
+            guard let error = error as? PoolTaskError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.index, 3, "the first input that failed is named")
+            XCTAssertEqual(error.message, "no square for 3")
+            XCTAssertTrue(error.typeName.hasSuffix("Oops"), error.typeName)
+            XCTAssertTrue(workers.contains(error.pid), "the worker's pid \(error.pid) is named")
         }
+        XCTAssertThrowsError(try pool.apply(13)) { XCTAssertNil(($0 as? PoolTaskError)?.index) }
         XCTAssertEqual(try pool.map([4, 5, 6]), [16, 25, 36])
         pool.terminate()
         XCTAssertTrue(try pool.join(timeout: 30))
@@ -77,7 +82,7 @@ final class ProcessPoolTests: XCTestCase {
 
         var delivered = 0
         XCTAssertThrowsError(try pool.forEachUnordered([1, 2, -13, 4, 5], chunkSize: 1) { _, _ in delivered += 1 }) {
-            XCTAssertEqual(self.code($0), .taskFailed)
+            XCTAssertEqual(($0 as? PoolTaskError)?.index, 2)
         }
         XCTAssertEqual(delivered, 4, "every input that did not fail is handed over")
 
@@ -90,32 +95,29 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(try pool.map([1, 2]), [3, 6], "no outcome of the interrupted call is left behind")
     }
 
-    func testAKilledWorkerBreaksThePoolInsteadOfHangingIt() throws {
-        let started = try ProcessEvent()
-        let pool = try ProcessPool(processes: 2) { (n: Int) -> Int in
-            if n == 0 {
-                try started.set()
-                Syscalls.sleep(seconds: 60)
-            }
-            return n
+    func testImapIsInOrderAndImapUnorderedGivesEveryResultOnce() throws {
+        let pool = try ProcessPool(processes: 2, function: { (n: Int) -> Int in
+            if n == 77 { throw Oops(value: n) }
+            return n + 1
+        })
+        defer { pool.terminate() }
+        let ordered = try pool.imap(0..<300, chunkSize: 7).map { try? $0.get() }
+        XCTAssertEqual(ordered, (0..<300).map { $0 == 77 ? nil : $0 + 1 })
+        var unordered: [Int] = []
+        for result in try pool.imapUnordered(0..<300, chunkSize: 1) {
+            if let value = try? result.get() { unordered.append(value) }
         }
-        let victimPids = pool.processIDs
-        let killer = ChildProcess(startMethod: .fork) {
-            guard try started.wait(timeout: 30) else { throw MultiprocessingError(.timedOut) }
-            for pid in victimPids { kill(pid, SIGKILL) }
-        }
-        try killer.start()
-        XCTAssertThrowsError(try pool.map(Array(0..<4), chunkSize: 1)) { error in
-            XCTAssertEqual(self.code(error), .workerDied)
-            XCTAssertTrue((error as? MultiprocessingError)?.context.contains("PoolWorker-") == true, "\(error)")
-        }
-        try killer.join()
-        XCTAssertEqual(killer.exitCode, 0)
-        XCTAssertThrowsError(try pool.apply(1)) { XCTAssertEqual(self.code($0), .workerDied) }
-        XCTAssertTrue(try pool.join(timeout: 30))
-        for pid in victimPids {
-            XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone and reaped")
-        }
+        XCTAssertEqual(unordered.sorted(), (0..<300).filter { $0 != 77 }.map { $0 + 1 })
+        XCTAssertEqual(try pool.mapAsync([1, 2, 3]).get(timeout: 30), [2, 3, 4])
+    }
+
+    func testMaxTasksPerChildReplacesWorkers() throws {
+        let pool = try ProcessPool(processes: 1, maxTasksPerChild: 2) { (_: Int) in Multiprocessing.currentProcess.pid }
+        defer { pool.terminate() }
+        let pids = try pool.map(Array(0..<6), chunkSize: 1)
+        XCTAssertEqual(pids.count, 6)
+        XCTAssertEqual(Set(pids).count, 3, "a fresh worker every 2 tasks: \(pids)")
+        for pid in Set(pids) { XCTAssertEqual(pids.filter { $0 == pid }.count, 2) }
     }
 
     func testTerminateStopsBusyWorkersAndAReleasedPoolLeavesNoProcess() throws {

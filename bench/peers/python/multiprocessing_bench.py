@@ -87,23 +87,6 @@ def locked_counter(increments):
     return 2 * increments / (time.perf_counter() - start)
 
 
-def double(n):
-    return 2 * n
-
-
-def pool_map(tasks, chunksize):
-    """Tiny tasks per second through Pool(2).map, workers started beforehand; best of 3."""
-    inputs = list(range(tasks))
-    best = float("inf")
-    with mp.get_context("fork").Pool(2) as pool:
-        for _ in range(3):
-            start = time.perf_counter()
-            outputs = pool.map(double, inputs, chunksize)
-            best = min(best, time.perf_counter() - start)
-            assert len(outputs) == tasks and outputs[-1] == 2 * (tasks - 1)
-    return tasks / best
-
-
 def main():
     results = [
         ("start_join_fork", start_join("fork", 200), "ms", True),
@@ -112,8 +95,6 @@ def main():
         ("queue_4to4", queue_throughput(4, 400_000), "ops/s", False),
         ("pipe_1mib", pipe_throughput(1000), "GB/s", False),
         ("locked_counter", locked_counter(200_000), "ops/s", False),
-        ("pool_map_auto", pool_map(1_000_000, None), "ops/s", False),
-        ("pool_map_chunk1", pool_map(20_000, 1), "ops/s", False),
     ]
     print(json.dumps({"suite": "process", "results": [
         {"name": n, "value": round(v, 3), "unit": u, "lower_is_better": low} for n, v, u, low in results

@@ -1,0 +1,134 @@
+/// Runs one chunk of a pool's work in a worker: encoded inputs in, an encoded
+/// `PoolChunkOutcome` out. It throws only when the bytes do not decode or encode.
+typealias PoolRunner = @Sendable (_ payload: [UInt8]) throws -> [UInt8]
+
+/// What a worker sends back for a chunk: the outputs of the inputs that succeeded, in
+/// order, and the errors of those that threw, each `index` counting from the chunk's start.
+struct PoolChunkOutcome<Output: Codable & Sendable>: Codable, Sendable {
+    var outputs: [Output]
+    var failures: [PoolTaskError]
+}
+
+/// The input of work that takes none (`apply` of a closure without arguments).
+struct PoolNoInput: Codable, Sendable {}
+
+/// Which function a job runs: a closure the worker inherited at its fork, by its number in
+/// the pool's table, or a registered `PoolFunction`, by name.
+enum PoolJobFunction: Sendable, Equatable {
+    case closure(Int)
+    case named(String)
+}
+
+/// The frames between a pool and its workers, over each worker's own socket.
+///
+/// Every frame is a 4-byte little-endian body length, then the body.
+/// - A job: an 8-byte id, a 4-byte closure number (`namedMarker` for a registered function,
+///   followed by its name as a 4-byte length and UTF-8 bytes), then the encoded inputs.
+/// - A reply: the job's 8-byte id, a status byte (`succeeded`: the encoded
+///   `PoolChunkOutcome`; `failed`: an encoded `PoolTaskError`), then the payload.
+///
+/// A worker answers its jobs in the order it got them, each reply sent before the next job
+/// starts, so the first unanswered job of a worker that died is the one it was running.
+enum PoolWire {
+    static let namedMarker = UInt32.max
+    static let succeeded: UInt8 = 0
+    static let failed: UInt8 = 1
+
+    /// A chunk runner for `body`.
+    static func chunkRunner<Input: Codable & Sendable, Output: Codable & Sendable>(
+        _ body: @escaping @Sendable (Input) throws -> Output
+    ) -> PoolRunner {
+        { payload in
+            let inputs = try BinaryCodableDecoder().decode([Input].self, from: payload)
+            var outcome = PoolChunkOutcome<Output>(outputs: [], failures: [])
+            outcome.outputs.reserveCapacity(inputs.count)
+            for (offset, input) in inputs.enumerated() {
+                do {
+                    outcome.outputs.append(try body(input))
+                } catch {
+                    outcome.failures.append(PoolTaskError(describing: error, index: offset))
+                }
+            }
+            return try BinaryCodableEncoder().encode(outcome)
+        }
+    }
+
+    /// Appends a job frame to `frame`.
+    static func appendJob(id: UInt64, function: PoolJobFunction, payload: [UInt8], to frame: inout [UInt8]) {
+        var body = 12 + payload.count
+        let nameBytes: [UInt8]
+        switch function {
+        case .closure: nameBytes = []
+        case .named(let name):
+            nameBytes = Array(name.utf8)
+            body += 4 + nameBytes.count
+        }
+        append(UInt32(body), to: &frame)
+        append(id, to: &frame)
+        switch function {
+        case .closure(let number): append(UInt32(number), to: &frame)
+        case .named:
+            append(namedMarker, to: &frame)
+            append(UInt32(nameBytes.count), to: &frame)
+            frame.append(contentsOf: nameBytes)
+        }
+        frame.append(contentsOf: payload)
+    }
+
+    /// A reply frame's header: its body length, the job id and the status; the payload
+    /// follows.
+    static func replyHeader(id: UInt64, status: UInt8, payloadCount: Int) -> [UInt8] {
+        var header: [UInt8] = []
+        header.reserveCapacity(13)
+        append(UInt32(9 + payloadCount), to: &header)
+        append(id, to: &header)
+        header.append(status)
+        return header
+    }
+
+    static func append<Word: FixedWidthInteger>(_ word: Word, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// The word at `offset` bytes from the start of `bytes`.
+    static func load<Word: FixedWidthInteger>(_: Word.Type, from bytes: ArraySlice<UInt8>, at offset: Int) -> Word {
+        bytes.withUnsafeBytes { Word(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Word.self)) }
+    }
+}
+
+/// Splits the bytes read from a socket into frames, keeping a partial frame for the next
+/// read.
+struct PoolFrameBuffer {
+    private var bytes: [UInt8] = []
+    private var start = 0
+
+    /// Whether a partial frame is waiting for more bytes.
+    var holdsPartialFrame: Bool { start < bytes.count }
+
+    mutating func append(_ chunk: UnsafeRawBufferPointer) {
+        if start > 0 && start == bytes.count {
+            bytes.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        bytes.append(contentsOf: chunk)
+    }
+
+    /// The next whole frame's body, if one has arrived.
+    mutating func nextBody() -> ArraySlice<UInt8>? {
+        guard bytes.count - start >= 4 else { return compacted() }
+        let length = Int(PoolWire.load(UInt32.self, from: bytes[start...], at: 0))
+        guard bytes.count - start - 4 >= length else { return compacted() }
+        let body = bytes[(start + 4)..<(start + 4 + length)]
+        start += 4 + length
+        return body
+    }
+
+    /// Moves a partial frame to the front once the consumed bytes outweigh it; returns nil.
+    private mutating func compacted() -> ArraySlice<UInt8>? {
+        if start > 0 && start >= bytes.count - start {
+            bytes.removeSubrange(0..<start)
+            start = 0
+        }
+        return nil
+    }
+}

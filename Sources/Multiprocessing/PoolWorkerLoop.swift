@@ -1,0 +1,72 @@
+/// A pool worker's side: read jobs from its socket, run them in order, send each reply
+/// before starting the next job, and leave when the pool closes the socket.
+enum PoolWorkerLoop {
+    /// What a spawned worker gets: its end of the socket. It runs registered functions only.
+    struct SpawnArguments: Codable, Sendable {
+        var connection: ProcessConnection
+    }
+
+    /// The entry point a spawned worker runs; `bootstrapIfChild()` knows it without
+    /// registration.
+    static let entryPoint = SpawnEntryPoint<SpawnArguments>("weave.pool.worker") { arguments in
+        try run(socket: arguments.connection.descriptor, closures: [:], initializer: nil)
+        withExtendedLifetime(arguments.connection) {}
+    }
+
+    /// Serves jobs until the pool closes the socket. An initializer that throws is reported
+    /// as the reply to job 0, which tells the pool its workers cannot start.
+    static func run(socket: Int32, closures: [Int: PoolRunner], initializer: (@Sendable () throws -> Void)?) throws {
+        do {
+            try initializer?()
+        } catch {
+            try reply(socket, id: 0, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
+            throw error
+        }
+        var frames = PoolFrameBuffer()
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            while let body = frames.nextBody() {
+                try serve(body, closures: closures, socket: socket)
+            }
+            let count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }
+            if count == 0 { return }
+            scratch.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// Runs one job and sends its reply.
+    private static func serve(_ body: ArraySlice<UInt8>, closures: [Int: PoolRunner], socket: Int32) throws {
+        let id = PoolWire.load(UInt64.self, from: body, at: 0)
+        let number = PoolWire.load(UInt32.self, from: body, at: 8)
+        var payloadStart = 12
+        let runner: PoolRunner?
+        let label: String
+        if number == PoolWire.namedMarker {
+            let length = Int(PoolWire.load(UInt32.self, from: body, at: 12))
+            let nameStart = body.startIndex + 16
+            label = String(decoding: body[nameStart..<(nameStart + length)], as: UTF8.self)
+            payloadStart = 16 + length
+            runner = Multiprocessing.poolFunctions.runner(named: label)
+        } else {
+            label = "closure \(number)"
+            runner = closures[Int(number)]
+        }
+        do {
+            guard let runner else {
+                throw MultiprocessingError(
+                    .unknownEntryPoint,
+                    context: "this worker does not know \(label): register pool functions before making the pool")
+            }
+            try reply(socket, id: id, status: PoolWire.succeeded, runner(Array(body[(body.startIndex + payloadStart)...])))
+        } catch {
+            try reply(socket, id: id, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
+        }
+    }
+
+    private static func reply(_ socket: Int32, id: UInt64, status: UInt8, _ payload: [UInt8]) throws {
+        let header = PoolWire.replyHeader(id: id, status: status, payloadCount: payload.count)
+        try header.withUnsafeBytes { header in
+            try payload.withUnsafeBytes { try FrameIO.writeAll(socket, header: header, payload: $0) }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import DequeModule
+
+/// The pool's record of one worker process.
+final class PoolWorkerSlot {
+    enum Phase {
+        /// Takes new jobs.
+        case serving
+        /// Finishes the jobs it holds, then is told to leave (a new generation replaced it,
+        /// or it reached `maxTasksPerChild`).
+        case retiring
+        /// Its socket was shut for writing: it leaves once it reads the end of the stream.
+        case exiting
+    }
+
+    let process: ChildProcess
+    let connection: ProcessConnection
+    let pid: Int32
+    /// Closures numbered below it were in the pool's table when the worker was forked.
+    let generation: Int
+    var phase = Phase.serving
+    /// Jobs sent and not yet answered, in the order sent (the worker answers in that order).
+    var held = Deque<PoolJob>()
+    /// Job frames not yet taken by the socket, from `outboundStart` on.
+    var outbound: [UInt8] = []
+    var outboundStart = 0
+    var inbound = PoolFrameBuffer()
+    /// Jobs given to this worker, for `maxTasksPerChild`.
+    var jobsTaken = 0
+    /// Whether the worker's end of the socket is gone (it ended, or is ending).
+    var reachedEnd = false
+
+    init(process: ChildProcess, connection: ProcessConnection, generation: Int) {
+        self.process = process
+        self.connection = connection
+        pid = process.pid ?? 0
+        self.generation = generation
+    }
+
+    var socket: Int32 { connection.descriptor }
+    var hasOutbound: Bool { outboundStart < outbound.count }
+
+    /// Whether this worker can run `function`.
+    func knows(_ function: PoolJobFunction) -> Bool {
+        switch function {
+        case .named: true
+        case .closure(let number): number < generation
+        }
+    }
+
+    /// Queues `job`'s frame behind the others.
+    func send(_ job: PoolJob) {
+        held.append(job)
+        jobsTaken += 1
+        if outboundStart == outbound.count {
+            outbound.removeAll(keepingCapacity: true)
+            outboundStart = 0
+        }
+        PoolWire.appendJob(id: job.id, function: job.function, payload: job.payload, to: &outbound)
+    }
+
+    /// Writes what the socket takes now. A worker that has gone shows as the end of the
+    /// stream on the next read, so a failed write is left to that.
+    func flush() {
+        while hasOutbound {
+            let taken = outbound.withUnsafeBytes {
+                (try? Syscalls.sendAvailable(socket, from: UnsafeRawBufferPointer(rebasing: $0[outboundStart...]))) ?? 0
+            }
+            if taken == 0 { return }
+            outboundStart += taken
+        }
+    }
+
+    /// Reads every reply waiting now, and notes the end of the stream.
+    func receive(into scratch: inout [UInt8]) -> [ArraySlice<UInt8>] {
+        var bodies: [ArraySlice<UInt8>] = []
+        while !reachedEnd {
+            let count: Int?
+            do {
+                count = try scratch.withUnsafeMutableBytes { try Syscalls.receiveAvailable(socket, into: $0) }
+            } catch {
+                count = 0
+            }
+            guard let count else { break }
+            if count == 0 {
+                reachedEnd = true
+                break
+            }
+            scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            while let body = inbound.nextBody() { bodies.append(body) }
+        }
+        return bodies
+    }
+}
