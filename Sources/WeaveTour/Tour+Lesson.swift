@@ -1,13 +1,21 @@
-import Synchronization
 import Weave
 
 extension Tour {
-    /// A way to run `tasks` independent tasks: the lesson's models.
+    /// A way to run `tasks` independent tasks: the lesson's models. Every model but
+    /// `serial` is an executor behind the one `PoolExecutor` interface, so the workload's
+    /// code is the same on each: only the line that makes the executor differs.
     private struct LessonModel {
         let name: String
-        let workers: Int
+        let workers: (_ tasks: Int) -> Int
+        let makeExecutor: ((_ tasks: Int) throws -> any PoolExecutor)?
+
         /// Runs every task and returns the sum of their results.
-        let run: (_ tasks: Int, _ work: @escaping @Sendable (Int) throws -> Int) throws -> Int
+        func run(_ tasks: Int, _ work: @escaping @Sendable (Int) throws -> Int) throws -> Int {
+            guard let makeExecutor else { return try (0..<tasks).reduce(0) { try $0 + work($1) } }
+            let executor = try makeExecutor(tasks)
+            defer { executor.shutdown() }
+            return try executor.map(0..<tasks, work).reduce(0, +)
+        }
     }
 
     /// A workload of the lesson: `tasks` tasks, and the work of one task on a model.
@@ -29,20 +37,10 @@ extension Tour {
         let size = lessonSize
         let cores = Multiprocessing.cpuCount
         let models = [
-            LessonModel(name: "serial", workers: 1) { tasks, work in
-                try (0..<tasks).reduce(0) { try $0 + work($1) }
-            },
-            LessonModel(name: "threads", workers: cores) { tasks, work in
-                try Tour.runOnThreads(cores, tasks: tasks, work)
-            },
-            LessonModel(name: "processes", workers: cores) { tasks, work in
-                try Tour.runInProcesses(cores, tasks: tasks, work)
-            },
-            LessonModel(name: "greenlets", workers: size.requests) { tasks, work in
-                let executor = try GreenPoolExecutor(maxGreenThreads: tasks)
-                defer { executor.shutdown() }
-                return try executor.map(0..<tasks, work).reduce(0, +)
-            },
+            LessonModel(name: "serial", workers: { _ in 1 }, makeExecutor: nil),
+            LessonModel(name: "threads", workers: { _ in cores }) { _ in try ThreadPoolExecutor(maxWorkers: cores) },
+            LessonModel(name: "processes", workers: { _ in cores }) { _ in try ProcessPoolExecutor(maxWorkers: cores) },
+            LessonModel(name: "greenlets", workers: { $0 }) { tasks in try GreenPoolExecutor(maxGreenThreads: tasks) },
         ]
 
         let server = try LessonWorkloads.startServer(delay: size.answerDelay)
@@ -64,7 +62,8 @@ extension Tour {
             var serialSeconds = 0.0
             var expected: Int?
             for model in models {
-                emit(.progress("\(workload.name) on \(model.name == "serial" ? "one thread" : "\(model.workers) \(model.name)")…"))
+                let workers = model.workers(workload.tasks)
+                emit(.progress("\(workload.name) on \(model.name == "serial" ? "one thread" : "\(workers) \(model.name)")…"))
                 let start = Tour.now()
                 let result = try model.run(workload.tasks, workload.work(model))
                 let seconds = Tour.now() - start
@@ -75,7 +74,7 @@ extension Tour {
                 if model.name == "serial" { serialSeconds = seconds }
                 let row = LessonRow(
                     workload: workload.name, model: model.name,
-                    workers: model.name == "greenlets" ? workload.tasks : model.workers,
+                    workers: workers,
                     seconds: seconds, speedup: serialSeconds / seconds)
                 rows.append(row)
                 emit(.lessonRow(row))
@@ -84,42 +83,6 @@ extension Tour {
         }
         if let advice = Tour.pythonDifference(rows, cores: cores) {
             note(advice)
-        }
-    }
-
-    /// Runs `tasks` tasks on `count` threads that take the next task as they finish one.
-    private static func runOnThreads(_ count: Int, tasks: Int, _ work: @escaping @Sendable (Int) throws -> Int) throws -> Int {
-        let next = TaskCounter()
-        let threads = (0..<count).map { index in
-            OSThread(name: "lesson-\(index)") { () throws -> Int in
-                var sum = 0
-                while true {
-                    let task = next.take()
-                    guard task < tasks else { return sum }
-                    sum += try work(task)
-                }
-            }
-        }
-        for thread in threads { try thread.start() }
-        return try threads.reduce(0) { try $0 + $1.get() }
-    }
-
-    /// Runs `tasks` tasks on a pool of `count` worker processes, one task at a time each.
-    private static func runInProcesses(_ count: Int, tasks: Int, _ work: @escaping @Sendable (Int) throws -> Int) throws -> Int {
-        let pool = try ProcessPool<Int, Int>(processes: count, function: work)
-        defer { pool.terminate() }
-        let outputs = try pool.map(Array(0..<tasks), chunkSize: 1)
-        pool.close()
-        _ = try pool.join()
-        return outputs.reduce(0, +)
-    }
-
-    /// Hands out task numbers 0, 1, 2… to whichever thread asks next.
-    private final class TaskCounter: Sendable {
-        private let next = Atomic<Int>(0)
-
-        func take() -> Int {
-            next.wrappingAdd(1, ordering: .relaxed).oldValue
         }
     }
 
