@@ -142,8 +142,12 @@ let package = Package(
         .target(
             name: "WeaveServices",
             dependencies: [
+                "Executors",
                 "GreenHub",
                 "GreenNet",
+                "Multiprocessing",
+                "Threading",
+                "WeaveDurations",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -231,7 +235,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WeaveTourTests",
-            dependencies: ["WeaveTour", "WeaveTestSupport"],
+            dependencies: [
+                "WeaveTour",
+                "WeaveServices",
+                "WeaveTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -3,6 +3,7 @@ import GreenNet
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WeaveDurations
 
 /// A green server as a swift-service-lifecycle `Service`: run it in a `ServiceGroup`, and
 /// a graceful shutdown (SIGTERM, say) stops it the way `stop(timeout:)` does — no new
@@ -68,14 +69,8 @@ public struct GreenServerService: Service {
         let chosenPort = try await controller.run { server.value.port }
         logger.info("serving", metadata: ["port": "\(chosenPort)", "threads": "\(threads)"])
         onStarted(chosenPort)
-        let graceful: Bool
-        do {
-            try await gracefulShutdown()
-            graceful = true
-        } catch {
-            graceful = false
-        }
-        let timeout = graceful ? Double(shutdownTimeout.components.seconds) + Double(shutdownTimeout.components.attoseconds) / 1e18 : 0
+        let graceful = await awaitShutdown()
+        let timeout = graceful ? shutdownTimeout.weaveSeconds : 0
         try await controller.run { try server.value.stop(timeout: timeout) }
         logger.info("stopped", metadata: ["port": "\(chosenPort)", "graceful": "\(graceful)"])
     }
