@@ -79,6 +79,7 @@ public class AnyGreenThread: WaitDescribing {
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?) {
         self.hub = hub
         hub.nameSequence += 1
+        hub.greenThreadsSpawned &+= 1
         number = hub.nameSequence
         givenName = name
         self.stackMode = stackMode
@@ -172,6 +173,7 @@ public class AnyGreenThread: WaitDescribing {
     /// Records the end, wakes the joiners and runs the links.
     func finish() {
         phase = .finished
+        hub.greenThreadsFinished &+= 1
         if let waiter = joiner {
             joiner = nil
             waiter.wake()
