@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Weave
 
 extension Tour {
@@ -81,9 +86,9 @@ extension Tour {
             }
             emit(.verdict(Tour.verdict(for: rows.filter { $0.workload == workload.name })))
         }
-        if let advice = Tour.pythonDifference(rows, cores: cores) {
-            note(advice)
-        }
+        var load = [0.0]
+        let loadAverage = getloadavg(&load, 1) == 1 ? load[0] : nil
+        note(Tour.pythonDifference(rows, cores: cores, loadAverage: loadAverage))
     }
 
     /// What a workload's rows say: which models were fastest, which gained nothing, and
@@ -108,16 +113,25 @@ extension Tour {
         return verdict
     }
 
-    /// How the measurements differ from the tutorial's Python advice, or `nil` when they
-    /// do not: CPython's GIL lets only one thread run Python code at a time, so its
-    /// threads cannot speed up CPU-bound work; Swift has no such lock.
-    static func pythonDifference(_ rows: [LessonRow], cores: Int) -> String? {
-        guard cores > 1,
-            let threads = rows.first(where: { $0.workload == "cpu-bound" && $0.model == "threads" }),
-            threads.speedup >= 1.25
-        else { return nil }
-        return "Unlike CPython, whose GIL lets one thread run Python code at a time, Swift has no such lock: "
-            + "threads sped the CPU-bound work up \(Tour.times(threads.speedup)) here, so the tutorial's "
+    /// How the measurements bear on the tutorial's Python advice: CPython's GIL lets one
+    /// thread run Python code at a time, so its threads cannot speed up CPU-bound work;
+    /// Swift has no such lock, and the line says what the threads row measured.
+    package static func pythonDifference(_ rows: [LessonRow], cores: Int, loadAverage: Double?) -> String {
+        let gil = "Unlike CPython, whose GIL lets one thread run Python code at a time, Swift has no such lock"
+        guard let threads = rows.first(where: { $0.workload == "cpu-bound" && $0.model == "threads" }) else {
+            return gil + "."
+        }
+        guard cores > 1 else {
+            return gil + ", but with one core here threads could not run in parallel (\(Tour.times(threads.speedup)))."
+        }
+        guard threads.speedup >= 1.25 else {
+            let busy = loadAverage.map { $0 > Double(cores) - 0.5 } ?? false
+            return gil + ", yet threads gained only \(Tour.times(threads.speedup)) on the CPU-bound work here"
+                + (busy
+                    ? ": the machine was busy (load average \(Tour.tenths(loadAverage ?? 0)) on \(cores) cores); run the lesson on a quiet machine."
+                    : ".")
+        }
+        return gil + ": threads sped the CPU-bound work up \(Tour.times(threads.speedup)) here, so the tutorial's "
             + "\"processes for CPU-bound work\" becomes \"threads or processes\" in Swift; processes still isolate memory."
     }
 

@@ -61,6 +61,17 @@ final class TourChapterTests: XCTestCase {
         TourChecks.checkLesson(try run("lesson").lesson)
     }
 
+    func testThePythonAdviceLineFollowsTheThreadsRow() {
+        func rows(threads speedup: Double) -> [LessonRow] {
+            [LessonRow(workload: "cpu-bound", model: "threads", workers: 2, seconds: 1, speedup: speedup)]
+        }
+        XCTAssertTrue(
+            Tour.pythonDifference(rows(threads: 1.9), cores: 2, loadAverage: 0.2).contains("threads sped the CPU-bound work up 1.9×"))
+        XCTAssertTrue(Tour.pythonDifference(rows(threads: 1.0), cores: 2, loadAverage: 0.2).hasSuffix("gained only 1.0× on the CPU-bound work here."))
+        XCTAssertTrue(Tour.pythonDifference(rows(threads: 1.0), cores: 2, loadAverage: 6).contains("the machine was busy (load average 6.0 on 2 cores)"))
+        XCTAssertTrue(Tour.pythonDifference(rows(threads: 1.0), cores: 1, loadAverage: nil).contains("with one core"))
+    }
+
     func testVerdictsFollowTheNumbers() {
         func row(_ model: String, _ speedup: Double) -> LessonRow {
             LessonRow(workload: "io-bound", model: model, workers: 2, seconds: 1 / speedup, speedup: speedup)
