@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -66,6 +67,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -83,6 +86,8 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -138,7 +143,12 @@ let package = Package(
         ),
         .target(
             name: "WeaveTestSupport",
-            dependencies: ["Weave"],
+            dependencies: [
+                "Weave",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             path: "Tests/WeaveTestSupport",
             swiftSettings: strict
         ),
@@ -159,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GreenNetTests",
-            dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            dependencies: ["GreenNet", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,6 @@
 import CWeaveContext
+import Logging
+import Metrics
 
 #if canImport(Glibc)
 import Glibc
@@ -10,11 +12,14 @@ import Darwin
 /// hub's thread longer than a threshold without giving control back — a blocking C call,
 /// a busy loop, a file read that should have been `Green.runBlocking { }`.
 ///
-/// Opt-in: `Hub.current.detectBlocking(threshold:report:)`, or the environment variable
+/// Opt-in: `Hub.current.detectBlocking(threshold:logger:)`, or the environment variable
 /// `WEAVE_BLOCKING_DETECTOR` (milliseconds; `1` means the default 100 ms) for every hub.
+///
+/// Each stall is logged at `warning` and its length recorded in the swift-metrics timer
+/// `weave_hub_blocking_stall` (dimension `greenlet`).
 final class BlockingMonitor: @unchecked Sendable {
     let thresholdNanoseconds: UInt64
-    let report: @Sendable (String) -> Void
+    let logger: Logger
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private var lastBeat: UInt64
     private var runningName = "hub"
@@ -23,9 +28,9 @@ final class BlockingMonitor: @unchecked Sendable {
     /// The hub's thread, to sample where a blocking greenlet is.
     private let hubThread = pthread_self()
 
-    init(threshold: Double, report: @escaping @Sendable (String) -> Void) {
+    init(threshold: Double, logger: Logger) {
         thresholdNanoseconds = UInt64(max(threshold, 0.001) * 1e9)
-        self.report = report
+        self.logger = logger
         lock = .allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
         lastBeat = Hub.now()
@@ -42,12 +47,7 @@ final class BlockingMonitor: @unchecked Sendable {
             milliseconds > 0
         else { return nil }
         let threshold = milliseconds == 1 ? 0.1 : milliseconds / 1000
-        return BlockingMonitor(threshold: threshold, report: BlockingMonitor.writeToStandardError)
-    }
-
-    static let writeToStandardError: @Sendable (String) -> Void = { line in
-        var bytes = Array((line + "\n").utf8)
-        _ = write(2, &bytes, bytes.count)
+        return BlockingMonitor(threshold: threshold, logger: Logger(label: "weave.hub.blocking"))
     }
 
     /// Records that the hub gave the thread to `record` just now.
@@ -68,14 +68,14 @@ final class BlockingMonitor: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
-    /// The top frames of the hub thread's stack, as "; it was at:" and a frame a line, or
-    /// nothing if the sample failed.
-    private func whereTheHubThreadIs() -> String {
-        guard let raw = weave_sample_thread_backtrace(hubThread) else { return "" }
+    /// The top frames of the hub thread's stack, a frame a line, or `nil` if the sample
+    /// failed.
+    private func whereTheHubThreadIs() -> String? {
+        guard let raw = weave_sample_thread_backtrace(hubThread) else { return nil }
         defer { free(raw) }
         // The first two frames are the sampling signal's handler and its trampoline.
         let frames = String(cString: raw).split(separator: "\n").dropFirst(2).prefix(12)
-        return "; it was at:\n" + frames.map { "    \($0)" }.joined(separator: "\n")
+        return frames.joined(separator: "\n")
     }
 
     private func watch() {
@@ -98,10 +98,16 @@ final class BlockingMonitor: @unchecked Sendable {
             }
             pthread_mutex_unlock(lock)
             if shouldReport {
-                report(
-                    "Weave: the hub has not run for \(stalled / 1_000_000) ms: greenlet '\(name)' has held its thread "
-                        + "without yielding (a blocking call? wrap it in Green.runBlocking { })"
-                        + whereTheHubThreadIs())
+                var metadata: Logger.Metadata = ["greenlet": "\(name)", "stalled_ms": "\(stalled / 1_000_000)"]
+                metadata["backtrace"] = whereTheHubThreadIs().map { "\($0)" }
+                logger.warning(
+                    """
+                    the hub has not run for \(stalled / 1_000_000) ms: greenlet '\(name)' has held its thread \
+                    without yielding (a blocking call? wrap it in Green.runBlocking { })
+                    """,
+                    metadata: metadata)
+                Metrics.Timer(label: "weave_hub_blocking_stall", dimensions: [("greenlet", name)])
+                    .recordNanoseconds(Int64(stalled))
             }
         }
     }
@@ -111,15 +117,19 @@ extension Hub {
     /// Starts reporting, from a monitor thread, every time one greenlet holds this hub's
     /// thread for more than `threshold` seconds without yielding.
     ///
+    /// Each report is a `warning` naming the greenlet (metadata `greenlet`, `stalled_ms`,
+    /// and `backtrace`: where the hub's thread was when sampled).
     /// - Parameters:
     ///   - threshold: How long a greenlet may run without yielding (default 100 ms).
-    ///   - report: Receives each report; by default it is written to standard error.
+    ///   - logger: Where reports go; by default the label `weave.hub.blocking`, through
+    ///     whatever `LoggingSystem` the program bootstrapped (standard error unless it
+    ///     chose otherwise).
     public func detectBlocking(
         threshold: Double = 0.1,
-        report: (@Sendable (String) -> Void)? = nil
+        logger: Logger = Logger(label: "weave.hub.blocking")
     ) {
         monitor?.stop()
-        let monitor = BlockingMonitor(threshold: threshold, report: report ?? BlockingMonitor.writeToStandardError)
+        let monitor = BlockingMonitor(threshold: threshold, logger: logger)
         self.monitor = monitor
         monitor.start()
     }

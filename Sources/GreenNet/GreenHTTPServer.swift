@@ -1,5 +1,6 @@
 import GreenHub
 import Greenlets
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -9,7 +10,8 @@ import NIOHTTP1
 /// Each connection gets a green thread, which answers its requests one after another (so
 /// pipelined requests are answered in order, over keep-alive connections). A handler may
 /// block as any green code does: sleep, call HTTP, wait on queues. A handler that throws
-/// gets the client a 500 and its error written to ``errorLog``. Bytes that are not valid
+/// gets the client a 500 and its error logged to ``logger`` at `error`, with the request
+/// in the metadata. Bytes that are not valid
 /// HTTP get a 400 and the connection closed; too large a head gets a 431 and too large a
 /// body a 413. A connection idle between requests longer than
 /// ``Limits-swift.struct/idleTimeout`` is closed; a request that does not arrive in full
@@ -58,14 +60,20 @@ public final class GreenHTTPServer {
     /// The limits in force.
     public let limits: Limits
 
-    /// Where handler errors go; by default standard error, one line each.
-    public var errorLog: (String) -> Void {
-        get { loop.errorLog }
-        set { loop.errorLog = newValue }
+    /// Where the server reports: a handler's error (answered with a 500) and a response
+    /// body that could not be written whole at `error`, with the request and the peer in
+    /// the metadata; each accepted connection at `trace`. By default the label
+    /// `weave.greennet.server`, through whatever `LoggingSystem` the program bootstrapped.
+    public var logger: Logger {
+        get { loop.logger }
+        set { loop.logger = newValue }
     }
 
     /// The port the server listens on (the one the system picked, for port 0).
     public var port: Int { listener.port }
+
+    /// The connections being served now.
+    public var activeConnections: Int { loop.activeConnections }
 
     /// Listens on `host`:`port` — `WSGIServer((host, port), application)`.
     ///
@@ -159,6 +167,8 @@ public final class GreenHTTPServer {
         self.listener = listener
         loop = try GreenServerLoop(
             label: "GreenHTTPServer:\(listener.port)",
+            kind: "http",
+            port: listener.port,
             maxConnections: maxConnections,
             accept: {
                 while true {
@@ -174,6 +184,7 @@ public final class GreenHTTPServer {
                 // Keep-alive connections waiting for their next request end now.
                 if connection.isIdle { connection.close() }
             },
+            peer: \.peer,
             handler: { [unowned self] connection in try serve(connection) })
     }
 
@@ -218,6 +229,7 @@ public final class GreenHTTPServer {
                 return
             }
             connection.isIdle = false
+            loop.metrics.requestReceived()
             guard headSize(head) <= limits.maxHeaderBytes else {
                 try reject(connection, 431, "Request Header Fields Too Large")
                 return
@@ -238,7 +250,9 @@ public final class GreenHTTPServer {
                     try reject(connection, after: failure)
                     return
                 }
-                loop.errorLog("GreenHTTPServer:\(port): the handler failed on \(head.method.rawValue) \(head.uri): \(error)")
+                loop.logger.error(
+                    "the handler failed; answered 500",
+                    metadata: ["request": "\(head.method.rawValue) \(head.uri)", "peer": "\(connection.peer)", "error": "\(error)"])
                 response = GreenHTTPStreamingResponse(GreenHTTPResponse(status: 500, text: "Internal Server Error\n"))
             }
             let bodyAllowed = head.method != .HEAD && response.status != 204 && response.status != 304
@@ -288,11 +302,18 @@ public final class GreenHTTPServer {
                 throw exit
             } catch {
                 let target = request.map { "\($0.method.rawValue) \($0.uri)" } ?? "an error response"
-                loop.errorLog("GreenHTTPServer:\(port): writing the response body to \(target) failed: \(error)")
+                loop.logger.error(
+                    "writing the response body failed; closing the connection",
+                    metadata: ["request": "\(target)", "peer": "\(connection.peer)", "error": "\(error)"])
                 return false
             }
             guard writer.isComplete else {
-                loop.errorLog("GreenHTTPServer:\(port): the response body was \(writer.bytesWritten) bytes, not its Content-Length of \(response.contentLength ?? 0)")
+                loop.logger.error(
+                    "the response body fell short of its Content-Length; closing the connection",
+                    metadata: [
+                        "request": "\(request.map { "\($0.method.rawValue) \($0.uri)" } ?? "an error response")",
+                        "written": "\(writer.bytesWritten)", "contentLength": "\(response.contentLength ?? 0)",
+                    ])
                 return false
             }
         }

@@ -227,8 +227,12 @@ extension GreenHTTPServerConnection: WaitDescribing {
         case request, send
     }
 
+    /// The client's address, for logs and reports.
+    var peer: String {
+        channel.remoteAddress.map { "\($0)" } ?? "unknown"
+    }
+
     func describeWait(_ detail: UInt8) -> String {
-        let peer = String(describing: channel.remoteAddress)
-        return WaitKind(rawValue: detail) == .send ? "room to send to \(peer)" : "an HTTP request from \(peer)"
+        WaitKind(rawValue: detail) == .send ? "room to send to \(peer)" : "an HTTP request from \(peer)"
     }
 }

@@ -1,11 +1,6 @@
 import GreenHub
 import Greenlets
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Logging
 
 /// The accept loop behind ``GreenStreamServer`` and ``GreenHTTPServer``: one green thread
 /// per connection, a bound on how many run at once, and a graceful stop.
@@ -15,24 +10,27 @@ final class GreenServerLoop<Connection: AnyObject> {
     private let closeConnection: (Connection) -> Void
     private let handler: (Connection) throws -> Void
     private let onStop: (Connection) -> Void
+    private let peer: (Connection) -> String
     private let label: String
     private var acceptThread: GreenThread<Void>?
     private var running: [ObjectIdentifier: (thread: AnyGreenThread, connection: Connection)] = [:]
     private var slotWaiter: Waiter?
     private(set) var isStopping = false
     let maxConnections: Int?
-    var errorLog: (String) -> Void = { message in
-        var line = message + "\n"
-        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
+    /// Where the loop reports: handler failures at `error`, connections at `trace`.
+    var logger: Logger
+    let metrics: GreenServerMetrics
 
     init(
         label: String,
+        kind: String,
+        port: Int,
         maxConnections: Int?,
         accept: @escaping () throws -> Connection,
         closeListener: @escaping () -> Void,
         closeConnection: @escaping (Connection) -> Void,
         onStop: @escaping (Connection) -> Void = { _ in },
+        peer: @escaping (Connection) -> String,
         handler: @escaping (Connection) throws -> Void
     ) throws {
         if let maxConnections, maxConnections < 1 {
@@ -44,7 +42,12 @@ final class GreenServerLoop<Connection: AnyObject> {
         self.closeListener = closeListener
         self.closeConnection = closeConnection
         self.onStop = onStop
+        self.peer = peer
         self.handler = handler
+        var logger = Logger(label: "weave.greennet.server")
+        logger[metadataKey: "server"] = "\(label)"
+        self.logger = logger
+        metrics = GreenServerMetrics(kind: kind, port: port)
     }
 
     var activeConnections: Int { running.count }
@@ -89,7 +92,7 @@ final class GreenServerLoop<Connection: AnyObject> {
             } catch let error as GreenNetError where error.code == .serverStopped {
                 return
             } catch let error as GreenNetError where error.code == .bindFailed {
-                errorLog("\(label): \(error)")
+                logger.warning("accepting a connection failed; trying again in 0.1 s", metadata: ["error": "\(error)"])
                 try Green.sleep(0.1)
                 continue
             }
@@ -99,6 +102,9 @@ final class GreenServerLoop<Connection: AnyObject> {
 
     private func spawnHandler(for connection: Connection) {
         let key = ObjectIdentifier(connection)
+        let peer = peer(connection)
+        logger.trace("accepted a connection", metadata: ["peer": "\(peer)"])
+        metrics.connectionOpened()
         let thread = Green.spawn { [unowned self] in
             defer { finished(key, connection) }
             do {
@@ -106,7 +112,7 @@ final class GreenServerLoop<Connection: AnyObject> {
             } catch is GreenletExit {
                 return
             } catch {
-                errorLog("\(label): a connection handler failed: \(error)")
+                logger.error("a connection handler failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
             }
         }
         running[key] = (thread, connection)
@@ -114,6 +120,7 @@ final class GreenServerLoop<Connection: AnyObject> {
 
     private func finished(_ key: ObjectIdentifier, _ connection: Connection) {
         closeConnection(connection)
+        metrics.connectionClosed()
         running[key] = nil
         if let waiter = slotWaiter {
             slotWaiter = nil

@@ -1,4 +1,5 @@
 import GreenHub
+import Logging
 
 /// A TCP (optionally TLS) server that runs one green thread per connection —
 /// `gevent.server.StreamServer(listener, handle, spawn=Pool(max))`.
@@ -15,7 +16,7 @@ import GreenHub
 /// ```
 ///
 /// A handler's connection is closed when the handler returns or throws; an error it throws
-/// is written to ``errorLog`` and ends only that connection. At most `maxConnections`
+/// is logged to ``logger`` at `error` and ends only that connection. At most `maxConnections`
 /// handlers run at once: beyond that the server stops accepting and new connections wait
 /// in the kernel's backlog.
 ///
@@ -27,10 +28,12 @@ public final class GreenStreamServer {
     /// The most connections handled at once; `nil` means no limit.
     public var maxConnections: Int? { loop.maxConnections }
 
-    /// Where errors thrown by handlers go; by default standard error, one line each.
-    public var errorLog: (String) -> Void {
-        get { loop.errorLog }
-        set { loop.errorLog = newValue }
+    /// Where the server reports: errors thrown by handlers at `error` (with the peer in
+    /// the metadata), each accepted connection at `trace`. By default the label
+    /// `weave.greennet.server`, through whatever `LoggingSystem` the program bootstrapped.
+    public var logger: Logger {
+        get { loop.logger }
+        set { loop.logger = newValue }
     }
 
     /// The port the server listens on (the one the system picked, for port 0).
@@ -55,10 +58,13 @@ public final class GreenStreamServer {
         self.listener = listener
         loop = try GreenServerLoop(
             label: "GreenStreamServer:\(listener.port)",
+            kind: "stream",
+            port: listener.port,
             maxConnections: maxConnections,
             accept: { try listener.accept(timeout: nil) },
             closeListener: { listener.close() },
             closeConnection: { $0.close() },
+            peer: { $0.remoteAddress.map { "\($0)" } ?? "unknown" },
             handler: handler)
     }
 

@@ -7,7 +7,7 @@ import XCTest
 final class HTTPServerTests: XCTestCase {
     private func startServer(
         limits: GreenHTTPServer.Limits = GreenHTTPServer.Limits(),
-        log: LineCollector = LineCollector()
+        log: LogCapture = LogCapture()
     ) throws -> GreenHTTPServer {
         let server = try GreenHTTPServer(limits: limits) { request in
             switch request.path {
@@ -23,7 +23,7 @@ final class HTTPServerTests: XCTestCase {
                 return GreenHTTPResponse(text: "path \(request.path) query \(request.query)")
             }
         }
-        server.errorLog = { log.append($0) }
+        server.logger = log.logger(label: "http-test")
         server.start()
         return server
     }
@@ -84,12 +84,33 @@ final class HTTPServerTests: XCTestCase {
     }
 
     func testAThrowingHandlerGets500AndALoggedError() throws {
-        let log = LineCollector()
+        let log = LogCapture()
         let server = try startServer(log: log)
         defer { try? server.stop() }
         let answer = try exchange("GET /fail HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port)
         XCTAssertTrue(answer.hasPrefix("HTTP/1.1 500"), answer)
-        XCTAssertTrue(log.lines.contains { $0.contains("Broken") }, "\(log.lines)")
+        let errors = log.entries.filter { $0.level >= .error }
+        XCTAssertEqual(errors.count, 1, "one handler error, logged once: \(errors)")
+        XCTAssertEqual(errors.first?.level, .error)
+        XCTAssertEqual(errors.first?.metadata["request"], "GET /fail")
+        XCTAssertTrue(errors.first?.metadata["error"]?.contains("Broken") ?? false, "\(errors)")
+        XCTAssertTrue(errors.first?.metadata["peer"]?.contains("127.0.0.1") ?? false, "\(errors)")
+        XCTAssertTrue(log.entries.contains { $0.level == .trace && $0.message == "accepted a connection" })
+    }
+
+    func testServerCountsConnectionsAndRequestsThroughSwiftMetrics() throws {
+        let metrics = SharedTestMetrics.factory
+        let server = try startServer()
+        defer { try? server.stop() }
+        let dimensions = [("server", "http"), ("port", "\(server.port)")]
+        _ = try exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port)
+        _ = try exchange("GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port)
+        for _ in 0..<100 where server.activeConnections > 0 {
+            try Green.sleep(0.01)
+        }
+        XCTAssertEqual(try metrics.expectCounter("weave_server_connections_total", dimensions).totalValue, 2)
+        XCTAssertEqual(try metrics.expectCounter("weave_http_requests_total", dimensions).totalValue, 3)
+        XCTAssertEqual(try metrics.expectMeter("weave_server_connections_open", dimensions).lastValue, 0)
     }
 
     func testMalformedTruncatedAndOversizedRequestsNeverCrashTheServer() throws {

@@ -155,13 +155,13 @@ final class HTTPStreamingTests: XCTestCase {
     }
 
     func testABodyShorterThanItsLengthClosesTheConnectionAndIsLogged() throws {
-        let log = LineCollector()
+        let log = LogCapture()
         let server = try GreenHTTPServer { _, _ in
             GreenHTTPStreamingResponse(contentLength: 10) { writer in
                 try writer.write("short")
             }
         }
-        server.errorLog = { log.append($0) }
+        server.logger = log.logger(label: "streaming-test")
         server.start()
         defer { try? server.stop() }
         let connection = try GreenStream.connect(host: "127.0.0.1", port: server.port, timeout: 5)
@@ -174,6 +174,8 @@ final class HTTPStreamingTests: XCTestCase {
         }
         let text = String(decoding: rest, as: UTF8.self)
         XCTAssertTrue(text.contains("Content-Length: 10") && text.hasSuffix("\r\n\r\nshort"), text)
-        XCTAssertTrue(log.lines.contains { $0.contains("not its Content-Length of 10") }, "\(log.lines)")
+        XCTAssertTrue(
+            log.entries.contains { $0.level == .error && $0.metadata["contentLength"] == "10" && $0.message.contains("fell short") },
+            "\(log.entries)")
     }
 }

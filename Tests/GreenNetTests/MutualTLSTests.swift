@@ -13,8 +13,8 @@ final class MutualTLSTests: XCTestCase {
                 try connection.send("\(connection.negotiatedApplicationProtocol ?? "none") \(line)\n")
             }
         }
-        let log = LineCollector()
-        server.errorLog = { log.append($0) }
+        let log = LogCapture()
+        server.logger = log.logger(label: "mtls-test")
         server.start()
         return server
     }

@@ -15,8 +15,8 @@ final class TLSTests: XCTestCase {
                 try connection.send("tls: \(line)\n")
             }
         }
-        let log = LineCollector()
-        server.errorLog = { log.append($0) }
+        let log = LogCapture()
+        server.logger = log.logger(label: "tls-test")
         server.start()
         defer { try? server.stop() }
 
@@ -33,7 +33,8 @@ final class TLSTests: XCTestCase {
             XCTAssertEqual(($0 as? GreenNetError)?.code, .tlsFailed, "\($0)")
         }
         try Green.sleep(0.05)
-        XCTAssertTrue(log.lines.contains { $0.contains("UNKNOWN_CA") }, "\(log.lines)")
+        XCTAssertTrue(
+            log.entries.contains { $0.level == .error && ($0.metadata["error"] ?? "").contains("UNKNOWN_CA") }, "\(log.entries)")
 
         let unverified = try GreenStream.connect(
             host: "127.0.0.1", port: server.port, timeout: 5, tls: .clientWithoutVerification())

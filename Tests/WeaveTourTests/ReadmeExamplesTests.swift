@@ -3,6 +3,7 @@ import GreenHub
 import GreenNet
 import Multiprocessing
 import Threading
+import Executors
 import XCTest
 
 /// Every Swift example in README.md, verbatim, compiled and run; and a check that the
@@ -89,6 +90,30 @@ final class ReadmeExamplesTests: XCTestCase {
         print(worker.isAlive)    // false
         XCTAssertEqual(try worker.get(), 55)
         XCTAssertFalse(worker.isAlive)
+    }
+
+    func testExecutorExample() throws {
+        func squares(on executor: some PoolExecutor) throws -> [Int] {
+            try executor.map(1...5) { $0 * $0 }
+        }
+        let executor = try GreenPoolExecutor()
+        defer { executor.shutdown() }
+        print(try squares(on: executor))  // [1, 4, 9, 16, 25]
+        XCTAssertEqual(try squares(on: executor), [1, 4, 9, 16, 25])
+
+        let futures = try [0.03, 0.01, 0.02].map { delay in
+            try executor.submit { () -> Double in
+                try Green.sleep(delay)
+                return delay
+            }
+        }
+        var order: [Double] = []
+        var completions = PoolFutures.asCompleted(futures, timeout: 5)
+        while let future = try completions.next() {
+            print(try future.get())  // 0.01, then 0.02, then 0.03
+            order.append(try future.get())
+        }
+        XCTAssertEqual(order, [0.01, 0.02, 0.03])
     }
 
     func testEveryReadmeExampleIsHere() throws {
