@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "CWeaveThreading",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -178,6 +179,7 @@ let package = Package(
                 "Threading",
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
