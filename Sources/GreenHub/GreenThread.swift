@@ -1,4 +1,5 @@
 import Greenlets
+import WeaveDurations
 
 /// A spawned green thread, whatever its result type — what `Green.joinAll`, `Green.killAll`
 /// and `Green.completed` take. gevent's `Greenlet`.
@@ -216,6 +217,7 @@ public class AnyGreenThread: WaitDescribing {
     ///
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether it has finished (`false` when the timeout ran out first).
+    @DurationOverload
     @discardableResult
     public final func join(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
@@ -246,6 +248,7 @@ public class AnyGreenThread: WaitDescribing {
     ///   - wait: Whether to wait until it has finished.
     ///   - timeout: With `wait`, seconds to wait at most.
     /// - Returns: Whether it has finished.
+    @DurationOverload
     @discardableResult
     public final func kill(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
@@ -344,6 +347,7 @@ public final class GreenThread<Value>: AnyGreenThread {
     ///
     /// - Throws: The error the body threw; `GreenletExit` if it was killed;
     ///   `GreenTimeoutError` if `timeout` runs out first.
+    @DurationOverload
     @inlinable
     public func get(timeout: Double? = nil) throws -> Value {
         if !(try join(timeout: timeout)) {

@@ -1,4 +1,5 @@
 import Synchronization
+import WeaveDurations
 
 /// A closure running on its own OS thread, with a result — Python's `threading.Thread`.
 ///
@@ -88,6 +89,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// - Returns: Whether the thread has finished; false when the timeout expired first.
     /// - Throws: `ThreadingError` `.notStarted` before `start()`, `.joinSelf` from the
     ///   thread itself.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         try handle.join(timeout: timeout)
@@ -101,6 +103,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// - Throws: The body's error; `ThreadingError` `.timedOut` when the thread is still
     ///   running after `timeout`, `.notStarted`, `.joinSelf`, `.lostInFork` in a forked
     ///   child for a thread that ran in the parent.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Value {
         guard try join(timeout: timeout) else {
             throw ThreadingError(.timedOut, context: "get(timeout: \(timeout ?? .infinity)) on \(handle)")

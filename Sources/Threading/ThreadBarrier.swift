@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A meeting point for a fixed number of OS threads — Python's `threading.Barrier`.
 ///
 /// Each thread calls `wait()`; all are released together when the last of `parties`
@@ -44,6 +46,7 @@ public final class ThreadBarrier: Sendable {
     ///   - action: Run by the last thread of each round before the others are released;
     ///     if it throws, the barrier breaks and that thread gets the error.
     /// - Precondition: `parties` is 1 or more (Python raises `ValueError`).
+    @DurationOverload
     public init(parties: Int, timeout: Double? = nil, action: (@Sendable () throws -> Void)? = nil) {
         precondition(parties >= 1, "a barrier needs 1 or more parties, not \(parties)")
         self.parties = parties
@@ -58,6 +61,7 @@ public final class ThreadBarrier: Sendable {
     ///   for each thread (the last to arrive gets `parties - 1`).
     /// - Throws: `ThreadingError(.brokenBarrier)` when the barrier is or becomes broken
     ///   (a timed-out wait breaks it); the action's error in the thread that ran it.
+    @DurationOverload
     public func wait(timeout: Double? = nil) throws -> Int {
         let deadline = Deadline(timeout: timeout ?? defaultTimeout)
         let (round, index) = try handle.wait(until: .never, for: { !$0.isRunningAction }) { state, _ in

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A reentrant lock for OS threads — Python's `threading.RLock`.
 ///
 /// The thread that holds it may acquire it again; it is free once released as many times
@@ -29,6 +31,7 @@ public final class ThreadRLock: Sendable {
     ///   - blocking: Whether to wait; `false` tries once and returns at once.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the caller now holds the lock.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) -> Bool {
         let me = Syscalls.currentIdent()

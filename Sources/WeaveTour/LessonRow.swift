@@ -33,7 +33,7 @@ public struct LessonSize: Sendable {
 
     /// The tour's default: about a second of CPU-bound work, and 200 requests each
     /// answered after 20 ms.
-    public static let full = LessonSize(primeLimit: 2_500_000, cpuTasks: 16, requests: 200, answerDelay: 0.02)
+    public static let full = LessonSize(primeLimit: 1_500_000, cpuTasks: 16, requests: 200, answerDelay: 0.02)
     /// A small version for tests and CI.
     public static let quick = LessonSize(primeLimit: 300_000, cpuTasks: 8, requests: 40, answerDelay: 0.01)
 }

@@ -127,17 +127,17 @@ extension Tour {
     /// which fell in between.
     package static func verdict(for rows: [LessonRow]) -> String {
         let parallel = rows.filter { $0.model != "serial" }.sorted { $0.speedup > $1.speedup }
-        guard let workload = rows.first?.workload, let best = parallel.max(by: { $0.speedup < $1.speedup }) else {
+        guard let workload = rows.first?.workload, let best = parallel.first else {
             return ""
         }
         func list(_ rows: [LessonRow]) -> String {
             rows.map { "\($0.model) (\(Tour.times($0.speedup)))" }.joined(separator: ", ")
         }
-        let gainless = parallel.filter { $0.speedup < 1.25 }
         guard best.speedup >= 1.25 else {
-            return "\(workload): no model beat running it serially: \(list(gainless))"
+            return "\(workload): no model beat running it serially: \(list(parallel))"
         }
         let fastest = parallel.filter { $0.speedup >= best.speedup * 0.8 }
+        let gainless = parallel.filter { $0.speedup < 1.25 && !fastest.contains($0) }
         let between = parallel.filter { !fastest.contains($0) && !gainless.contains($0) }
         var verdict = "\(workload): fastest on \(list(fastest))"
         if !between.isEmpty { verdict += "; then \(list(between))" }
@@ -158,9 +158,9 @@ extension Tour {
             + "\"processes for CPU-bound work\" becomes \"threads or processes\" in Swift; processes still isolate memory."
     }
 
-    /// A speed-up as `1.9×`.
+    /// A speed-up as `1.9×`, or `12×` from 10 up.
     static func times(_ ratio: Double) -> String {
-        let hundredths = Int((ratio * 100).rounded())
-        return hundredths >= 1000 ? "\(hundredths / 100)×" : "\(hundredths / 100).\(hundredths % 100 / 10)×"
+        let tenths = Int((ratio * 10).rounded())
+        return tenths >= 100 ? "\(tenths / 10)×" : "\(tenths / 10).\(tenths % 10)×"
     }
 }

@@ -67,6 +67,8 @@ final class TourChapterTests: XCTestCase {
         }
         let verdict = Tour.verdict(for: [row("serial", 1), row("threads", 1.9), row("processes", 1.1), row("greenlets", 9)])
         XCTAssertEqual(verdict, "io-bound: fastest on greenlets (9.0×); then threads (1.9×); no real gain on processes (1.1×)")
+        let close = Tour.verdict(for: [row("serial", 1), row("threads", 1.14), row("processes", 0.9), row("greenlets", 1.27)])
+        XCTAssertEqual(close, "io-bound: fastest on greenlets (1.3×), threads (1.1×); no real gain on processes (0.9×)")
         let flat = Tour.verdict(for: [row("serial", 1), row("threads", 1.1), row("processes", 0.9), row("greenlets", 1)])
         XCTAssertEqual(flat, "io-bound: no model beat running it serially: threads (1.1×), greenlets (1.0×), processes (0.9×)")
     }
