@@ -119,6 +119,7 @@ let package = Package(
                 "WeaveDurations",
                 "CWeaveThreading",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -216,6 +217,7 @@ let package = Package(
                 "Threading",
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

@@ -7,7 +7,8 @@ import WeaveDurations
 /// A body that throws is reported as `threading.excepthook` reports it — through
 /// `Threading.logger` at `.error`, with the thread's name and ident — and the error is kept
 /// for `get()` and `error`. At a normal exit (`exit()`, `main` returning) the process waits
-/// for its non-daemon threads; daemon threads are abandoned.
+/// for its non-daemon threads; daemon threads are abandoned. swift-metrics counts
+/// `weave_threads_started_total`, `weave_threads_running` and `weave_thread_errors_total`.
 ///
 /// Every member may be used from any thread.
 ///
@@ -70,12 +71,14 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     private func run() {
         let registry = ThreadRegistry.shared
         registry.bind(handle)
+        ThreadingMetrics.threadStarted()
         handle.markRunning()
         let result = Result { try body() }
         if case .failure(let error) = result {
             Threading.reportUncaught(error, in: handle)
         }
         outcome.withLock { $0 = result }
+        ThreadingMetrics.threadFinished(failed: result.isFailure)
         registry.finish(handle)
         registry.unbind()
     }
@@ -152,4 +155,11 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
 
     /// Python's `repr(thread)`.
     public var description: String { handle.description }
+}
+
+extension Result {
+    /// Whether this is a failure.
+    fileprivate var isFailure: Bool {
+        if case .failure = self { true } else { false }
+    }
 }
