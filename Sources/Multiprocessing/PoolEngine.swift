@@ -45,6 +45,7 @@ final class PoolEngine: @unchecked Sendable {
     static let pollSlice = 0.02
 
     let configuration: Configuration
+    let metrics = PoolMetrics()
     private let lock = InProcessLock()
     private var state = State.running
     private var closures: [Int: PoolRunner] = [:]
@@ -282,6 +283,7 @@ final class PoolEngine: @unchecked Sendable {
                 continue
             }
             slot.held.removeFirst()
+            status == PoolWire.succeeded ? metrics.taskCompleted() : metrics.taskFailed()
             job.result = result
             finished.append(job)
         }
@@ -391,7 +393,9 @@ final class PoolEngine: @unchecked Sendable {
         let expected = slot.phase == .exiting && code == 0 && slot.held.isEmpty
         guard !expected else { return }
         let death = "\(slot.process.name) (pid \(slot.pid)) \(Self.describeExit(code))"
+        metrics.workerDied()
         if let running = slot.held.popFirst() {
+            metrics.taskFailed()
             running.result = .failure(MultiprocessingError(.workerDied, context: death))
             finished.append(running)
         }
