@@ -45,6 +45,7 @@ final class PoolEngine: @unchecked Sendable {
     static let pollSlice = 0.02
 
     let configuration: Configuration
+    let metrics = PoolMetrics()
     private let lock = InProcessLock()
     private var state = State.running
     private var closures: [Int: PoolRunner] = [:]
@@ -56,8 +57,10 @@ final class PoolEngine: @unchecked Sendable {
     private var workersStarted = 0
     private var scratch = [UInt8](repeating: 0, count: 1 << 16)
     private var finished: [PoolJob] = []
-    /// The pipe `submit` writes a byte into to wake the driver thread's poll.
-    private let wakeup: (read: Int32, write: Int32)?
+    /// The pipe `submit` writes a byte into to wake a round waiting in `poll`.
+    private let wakeup: (read: Int32, write: Int32)
+    /// How many rounds are waiting in `poll` now.
+    private var pollers = 0
 
     /// Starts the workers; `resident`, if given, is closure 0 and stays for the pool's life.
     init(_ configuration: Configuration, resident: PoolRunner?) throws {
@@ -73,7 +76,7 @@ final class PoolEngine: @unchecked Sendable {
                 context: "a closure cannot cross exec: a spawn pool runs registered PoolFunctions only, without an initializer")
         }
         self.configuration = configuration
-        wakeup = configuration.hasDriverThread ? try Syscalls.makeNonBlockingPipe() : nil
+        wakeup = try Syscalls.makeNonBlockingPipe()
         if let resident { _ = addClosureLocked(resident) }
         do {
             try lock.withLock {
@@ -87,10 +90,8 @@ final class PoolEngine: @unchecked Sendable {
 
     deinit {
         stopAll(signal: SIGKILL)
-        if let wakeup {
-            Syscalls.closeDescriptor(wakeup.read)
-            Syscalls.closeDescriptor(wakeup.write)
-        }
+        Syscalls.closeDescriptor(wakeup.read)
+        Syscalls.closeDescriptor(wakeup.write)
     }
 
     /// The serving workers' process ids.
@@ -144,19 +145,15 @@ final class PoolEngine: @unchecked Sendable {
                 nextJobID += 1
                 pending.append(job)
             }
-            if let wakeup {
-                Syscalls.writeByte(wakeup.write)
-            } else {
-                dispatch()
-            }
+            if !configuration.hasDriverThread { dispatch() }
+            if pollers > 0 || configuration.hasDriverThread { Syscalls.writeByte(wakeup.write) }
         }
         finishJobs()
     }
 
     /// One round of driving, for the driver thread: waits at most `pollSlice` unless woken.
     func driveRound() {
-        lock.withLock { round(timeout: nil) }
-        finishJobs()
+        round(timeout: nil)
     }
 
     /// Whether the pool is closed or terminated and every worker has left: the driver
@@ -186,8 +183,7 @@ final class PoolEngine: @unchecked Sendable {
         while !isDone() {
             let remaining = deadline.map { $0 - Syscalls.monotonicSeconds() }
             if let remaining, remaining <= 0 { return false }
-            lock.withLock { round(timeout: remaining) }
-            finishJobs()
+            round(timeout: remaining)
         }
         return true
     }
@@ -211,45 +207,60 @@ final class PoolEngine: @unchecked Sendable {
         }
     }
 
-    /// One round: hand out jobs, wait at most `timeout` (and `pollSlice`) for replies and
-    /// ends, take them in, bury the workers that ended.
-    private func round(timeout: Double?) {
-        dispatch()
+    /// What one round polls: each entry's slot (nil for the wake-up pipe) and how long to
+    /// wait.
+    private struct RoundPlan {
         var entries: [pollfd] = []
-        var owners: [Int] = []
-        entries.reserveCapacity(2 * slots.count)
-        for (index, slot) in slots.enumerated() {
-            let events = Int16(POLLIN) | (slot.hasOutbound ? Int16(POLLOUT) : 0)
-            entries.append(pollfd(fd: slot.socket, events: events, revents: 0))
-            owners.append(index)
-            if let descriptor = slot.process.processDescriptor {
-                entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
-                owners.append(index)
+        var owners: [PoolWorkerSlot?] = []
+        var wait = 0.0
+    }
+
+    /// One round: hand out jobs, wait at most `timeout` (and `pollSlice`) for replies, ends
+    /// and wake-ups, take them in, bury the workers that ended. The lock is not held while
+    /// the round waits, so that other threads can submit (and wake it) meanwhile.
+    private func round(timeout: Double?) {
+        var plan = lock.withLock { planRound(timeout: timeout) }
+        if plan.entries.isEmpty {
+            Syscalls.sleep(seconds: plan.wait)
+        } else {
+            do {
+                _ = try Syscalls.pollDescriptors(&plan.entries, timeout: plan.wait)
+            } catch {
+                Self.logger.error("pool: poll failed: \(error)")
+                Syscalls.sleep(seconds: plan.wait)
             }
         }
-        if let wakeup {
-            entries.append(pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0))
-            owners.append(-1)
+        lock.withLock { takeIn(plan) }
+        finishJobs()
+    }
+
+    private func planRound(timeout: Double?) -> RoundPlan {
+        dispatch()
+        var plan = RoundPlan()
+        plan.entries.reserveCapacity(2 * slots.count + 1)
+        for slot in slots {
+            let events = Int16(POLLIN) | (slot.hasOutbound ? Int16(POLLOUT) : 0)
+            plan.entries.append(pollfd(fd: slot.socket, events: events, revents: 0))
+            plan.owners.append(slot)
+            if let descriptor = slot.process.processDescriptor {
+                plan.entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+                plan.owners.append(slot)
+            }
         }
-        let wait = finished.isEmpty ? min(timeout ?? Self.pollSlice, Self.pollSlice) : 0
-        guard !entries.isEmpty else {
-            Syscalls.sleep(seconds: wait)
-            return
-        }
-        do {
-            _ = try Syscalls.pollDescriptors(&entries, timeout: wait)
-        } catch {
-            Self.logger.error("pool: poll failed: \(error)")
-            Syscalls.sleep(seconds: wait)
-            return
-        }
-        let polled = slots
-        for (position, entry) in entries.enumerated() where entry.revents != 0 {
-            guard owners[position] >= 0 else {
+        plan.entries.append(pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0))
+        plan.owners.append(nil)
+        plan.wait = finished.isEmpty ? min(timeout ?? Self.pollSlice, Self.pollSlice) : 0
+        pollers += 1
+        return plan
+    }
+
+    private func takeIn(_ plan: RoundPlan) {
+        pollers -= 1
+        for (entry, owner) in zip(plan.entries, plan.owners) where entry.revents != 0 {
+            guard let slot = owner else {
                 Syscalls.drain(entry.fd)
                 continue
             }
-            let slot = polled[owners[position]]
             if entry.fd == slot.socket {
                 if entry.revents & Int16(POLLOUT) != 0 { slot.flush() }
                 if entry.revents & ~Int16(POLLOUT) != 0 { takeReplies(from: slot) }
@@ -282,6 +293,7 @@ final class PoolEngine: @unchecked Sendable {
                 continue
             }
             slot.held.removeFirst()
+            status == PoolWire.succeeded ? metrics.taskCompleted() : metrics.taskFailed()
             job.result = result
             finished.append(job)
         }
@@ -368,7 +380,7 @@ final class PoolEngine: @unchecked Sendable {
             let table = closures
             let initializer = configuration.initializer
             let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) }
-                + [parentEnd.descriptor] + (wakeup.map { [$0.read, $0.write] } ?? [])
+                + [parentEnd.descriptor, wakeup.read, wakeup.write]
             process = ChildProcess(name: name, daemon: true, startMethod: configuration.startMethod) {
                 for descriptor in inherited { Syscalls.closeDescriptor(descriptor) }
                 try PoolWorkerLoop.run(socket: childEnd.descriptor, closures: table, initializer: initializer)
@@ -391,7 +403,9 @@ final class PoolEngine: @unchecked Sendable {
         let expected = slot.phase == .exiting && code == 0 && slot.held.isEmpty
         guard !expected else { return }
         let death = "\(slot.process.name) (pid \(slot.pid)) \(Self.describeExit(code))"
+        metrics.workerDied()
         if let running = slot.held.popFirst() {
+            metrics.taskFailed()
             running.result = .failure(MultiprocessingError(.workerDied, context: death))
             finished.append(running)
         }

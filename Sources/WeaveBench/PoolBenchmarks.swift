@@ -4,14 +4,18 @@ import Weave
 /// `bench/peers/python/pool_bench.py` runs on `multiprocessing.Pool` and
 /// `ProcessPoolExecutor`.
 public enum PoolBenchmarks {
+    private static let double = PoolFunction<Int, Int>("bench.pool.double") { 2 * $0 }
+
     /// Runs the suite and returns its figures.
     public static func run() throws -> [BenchmarkResult] {
         Multiprocessing.warnsOnMultithreadedFork = false
+        Multiprocessing.register(double)
         let inProcess = [
             BenchmarkResult(name: "pool_map_auto", value: try poolMap(tasks: 1_000_000, chunkSize: nil), unit: .operationsPerSecond),
             BenchmarkResult(name: "pool_map_chunk1", value: try poolMap(tasks: 50_000, chunkSize: 1), unit: .operationsPerSecond),
             BenchmarkResult(name: "pool_apply_roundtrip", value: try applyRoundTrip(iterations: 2_000) / 1e3, unit: .microseconds),
             BenchmarkResult(name: "pool_apply_new_closure", value: try applyNewClosure(iterations: 100) / 1e3, unit: .microseconds),
+            BenchmarkResult(name: "executor_submit_roundtrip", value: try submitRoundTrip(iterations: 2_000) / 1e3, unit: .microseconds),
             BenchmarkResult(name: "pool_cpu_speedup", value: try cpuSpeedup(), unit: .ratio, lowerIsBetter: false),
         ]
         return inProcess + (try IsolatedWorkloads.run("pool-imap-10m"))
@@ -49,6 +53,18 @@ public enum PoolBenchmarks {
         defer { pool.terminate() }
         return try BenchmarkClock.bestNanosecondsPerIteration(iterations: iterations, rounds: 3) { count in
             for n in 0..<count { try check(try pool.apply { 2 * n } == 2 * n, "apply of closure \(n) came back wrong") }
+        }
+    }
+
+    /// Nanoseconds per `ProcessPoolExecutor.submit` of a registered function and `get` of
+    /// its future, 2 workers.
+    private static func submitRoundTrip(iterations: Int) throws -> Double {
+        let executor = try ProcessPoolExecutor(maxWorkers: 2)
+        defer { executor.shutdown() }
+        return try BenchmarkClock.bestNanosecondsPerIteration(iterations: iterations) { count in
+            for n in 0..<count {
+                try check(try executor.submit(double, n).get() == 2 * n, "submit(\(n)) came back wrong")
+            }
         }
     }
 

@@ -34,11 +34,13 @@ final class PoolHealingTests: XCTestCase {
     }
 
     func testAWorkerKilledMidTaskFailsExactlyThatTaskAndThePoolKeepsServing() throws {
+        let metrics = SharedTestMetrics.factory
         let pool = try ProcessPool(processes: 2) { (n: Int) -> Int in
             if n < 0 { kill(getpid(), SIGKILL) }
             return 2 * n
         }
         defer { pool.terminate() }
+        let dimensions = [("pool", "\(pool.engine.metrics.number)")]
         var deadPids: Set<Int32> = []
         for trial in 0..<100 {
             var inputs = Array(0..<20)
@@ -63,6 +65,9 @@ final class PoolHealingTests: XCTestCase {
         XCTAssertEqual(deadPids.count, 100, "every trial named its dead worker's pid")
         XCTAssertEqual(pool.processIDs.count, 2)
         XCTAssertTrue(deadPids.isDisjoint(with: pool.processIDs), "dead workers were replaced")
+        XCTAssertEqual(try metrics.expectCounter("weave_pool_worker_deaths_total", dimensions).totalValue, 100)
+        XCTAssertEqual(try metrics.expectCounter("weave_pool_tasks_failed_total", dimensions).totalValue, 100)
+        XCTAssertEqual(try metrics.expectCounter("weave_pool_tasks_completed_total", dimensions).totalValue, 100 * 21)
     }
 
     func testAWorkerKilledFromOutsideFailsItsTaskQuicklyAndTheOthersFinish() throws {

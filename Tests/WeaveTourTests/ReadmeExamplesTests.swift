@@ -1,3 +1,4 @@
+import Executors
 import Greenlets
 import GreenHub
 import GreenNet
@@ -74,6 +75,33 @@ final class ReadmeExamplesTests: XCTestCase {
         try child.join()
         print(child.exitCode!)  // 0
         XCTAssertEqual(child.exitCode, 0)
+    }
+
+    func testWorkerPoolExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let pool = try WorkerPool(processes: 2)
+        defer { pool.terminate() }
+        let offset = 100
+        print(try pool.map([1, 2, 3]) { (n: Int) in n * n + offset })  // [101, 104, 109]
+        var total = 0
+        for result in try pool.imap((1...1_000_000).lazy, chunkSize: 1000, { (n: Int) in n % 7 }) {
+            total += try result.get()
+        }
+        let greeting = try pool.applyAsync { "hello from \(Multiprocessing.currentProcess.pid)" }
+        print(try greeting.get(timeout: .seconds(10)))
+        XCTAssertEqual(total, (1...1_000_000).reduce(0) { $0 + $1 % 7 })
+        XCTAssertTrue(try greeting.get().hasPrefix("hello from "))
+    }
+
+    func testProcessPoolExecutorExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let executor = try ProcessPoolExecutor(maxWorkers: 2)
+        defer { executor.shutdown() }
+        let base = 10
+        let future = try executor.submit { base * base }
+        print(try future.get(timeout: 10))  // 100
+        print(try executor.map(1...3) { $0 + base })  // [11, 12, 13]
+        XCTAssertEqual(try executor.map(1...3) { $0 + base }, [11, 12, 13])
     }
 
     func testPoolExample() throws {
