@@ -8,7 +8,8 @@
 ///
 /// One thread at a time may send, and one may receive, on a connection.
 public final class ProcessConnection: @unchecked Sendable {
-    let descriptor: Int32
+    /// The socket or pipe descriptor this end owns; closed with the end.
+    package let descriptor: Int32
     private let closed = InProcessFlag()
     /// Whether this end may receive.
     public let isReadable: Bool
@@ -18,7 +19,8 @@ public final class ProcessConnection: @unchecked Sendable {
     /// allocation (1 GiB by default).
     public var maximumMessageSize = 1 << 30
 
-    init(descriptor: Int32, readable: Bool, writable: Bool) {
+    /// Wraps a connected stream socket (or one end of a pipe) this end then owns.
+    package init(descriptor: Int32, readable: Bool, writable: Bool) {
         self.descriptor = descriptor
         isReadable = readable
         isWritable = writable

@@ -6,3 +6,4 @@
 @_exported import GreenHub
 @_exported import GreenNet
 @_exported import Executors
+@_exported import Managers

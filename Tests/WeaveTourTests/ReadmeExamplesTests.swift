@@ -1,6 +1,7 @@
 import Greenlets
 import GreenHub
 import GreenNet
+import Managers
 import Multiprocessing
 import XCTest
 
@@ -74,6 +75,27 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(try pool.map(Array(1...5)), [1, 4, 9, 16, 25])
         pool.close()
         try pool.join()
+    }
+
+    func testManagerExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let manager = Manager()
+        try manager.start()
+        let counts: ManagedDictionary<String, Int> = try manager.dictionary()
+        let finished: ManagedList<String> = try manager.list()
+        let workers = (1...4).map { id in
+            ChildProcess(name: "worker-\(id)") {
+                try counts.update("done") { ($0 ?? 0) + 1 }
+                try finished.append("worker-\(id)")
+            }
+        }
+        for worker in workers { try worker.start() }
+        for worker in workers { try worker.join() }
+        print(try counts["done"]!)  // 4
+        print(try finished.count())  // 4
+        XCTAssertEqual(try counts["done"], 4)
+        XCTAssertEqual(try finished.snapshot().sorted(), ["worker-1", "worker-2", "worker-3", "worker-4"])
+        try manager.shutdown()
     }
 
     func testEveryReadmeExampleIsHere() throws {
