@@ -1,6 +1,12 @@
 import Multiprocessing
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A server of shared objects and the handle to it (Python's `multiprocessing.Manager()`
 /// and `managers.BaseManager`).
 ///
@@ -30,6 +36,9 @@ public final class Manager: @unchecked Sendable {
     public let handshakeTimeout: Double
     private let requestedAddress: ConnectionAddress
     private let state: Mutex<State>
+    /// The process that made this handle: only it joins a started manager process, and
+    /// only its handle's `deinit` shuts the manager down.
+    private let creator = getpid()
 
     private enum State {
         case notStarted([ServedTypeEntry])
@@ -69,7 +78,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     deinit {
-        if case .started = state.withLock({ $0 }) { try? shutdown() }
+        if getpid() == creator, case .started = state.withLock({ $0 }) { try? shutdown() }
     }
 
     /// Registers a type of your own for the manager to serve (Python's
@@ -160,8 +169,9 @@ public final class Manager: @unchecked Sendable {
     /// Stops the manager (Python's `manager.shutdown()`): every call in flight, in any
     /// process, fails with `ManagerError` `.managerStopped` instead of hanging, and so does
     /// every later call. A started manager's process is joined (killed if it does not end
-    /// within 5 s); a connected one's server is asked to stop too. Calling it twice does
-    /// nothing.
+    /// within 5 s by the process that started it); a connected one's server is asked to stop
+    /// too. Calling it twice does nothing. A forked child's copy of a started manager shuts
+    /// it down only when asked to, never in its `deinit`.
     public func shutdown() throws {
         let previous = state.withLock { state in
             let previous = state
@@ -177,6 +187,7 @@ public final class Manager: @unchecked Sendable {
         case .started(let process, let session):
             _ = try? session.call(ManagerRequest(.shutdown))
             session.close()
+            guard getpid() == creator else { return }
             if try !process.join(timeout: 5) {
                 try process.kill()
                 _ = try process.join()

@@ -21,6 +21,9 @@ import Darwin
 /// fails every call in flight with end of stream on the client side.
 final class ManagerServer: @unchecked Sendable {
     static let maximumConcurrentHandshakes = 64
+    /// Seconds the loop checks for the next request without sleeping before it sleeps in
+    /// `poll`: a client in a loop of calls sends its next one within microseconds.
+    static let spinSeconds = 50e-6
 
     let listener: ConnectionListener
     private let objects: ServedObjects
@@ -85,11 +88,14 @@ final class ManagerServer: @unchecked Sendable {
                 order.append(id)
             }
             let wait = objects.nextDeadline.map { Int32(clamping: Int((($0 - Syscalls.monotonicSeconds()) * 1000).rounded(.up))) }
-            do {
-                _ = try entries.withUnsafeMutableBufferPointer { try Syscalls.pollDescriptors($0, milliseconds: wait.map { max($0, 0) } ?? -1) }
-            } catch {
-                ConnectionEvents.logger.error("manager poll failed; stopping", metadata: ["error": "\(error)"])
-                return
+            let ready = entries.withUnsafeMutableBufferPointer { Syscalls.pollBriefly($0, seconds: Self.spinSeconds) }
+            if ready == 0 {
+                do {
+                    _ = try entries.withUnsafeMutableBufferPointer { try Syscalls.pollDescriptors($0, milliseconds: wait.map { max($0, 0) } ?? -1) }
+                } catch {
+                    ConnectionEvents.logger.error("manager poll failed; stopping", metadata: ["error": "\(error)"])
+                    return
+                }
             }
             if entries[1].revents != 0 {
                 Syscalls.drainWakePipe(wakePipe.read)

@@ -1,5 +1,6 @@
 /// One end of a `ProcessPipe` (Python's `multiprocessing.connection.Connection`): it sends
-/// and receives whole messages — `Codable` values or raw bytes — over a Unix socket.
+/// and receives whole messages — `Codable` values or raw bytes — over a Unix socket, or over
+/// the TCP or Unix socket of an authenticated listener's connection (module `Managers`).
 ///
 /// Each message is a frame: an 8-byte little-endian length, then the payload. A reader
 /// whose writer closed between frames gets `.endOfStream`; one whose writer died inside a

@@ -66,6 +66,25 @@ final class ManagerTests: XCTestCase {
         XCTAssertNil(try settings.get("name", as: String.self))
     }
 
+    func testSilentAndGarbageClientsDoNotHoldUpTheManager() throws {
+        guard case .unix(let path) = manager.address else { return XCTFail("expected a Unix address") }
+        let silent = ProcessConnection(descriptor: try Syscalls.connectUnix(path: path), readable: true, writable: true)
+        let garbage = ProcessConnection(descriptor: try Syscalls.connectUnix(path: path), readable: true, writable: true)
+        defer {
+            silent.close()
+            garbage.close()
+        }
+        try garbage.sendBytes(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        let shared: ManagedDictionary<String, Int> = try manager.dictionary()
+        try shared.set("served", to: 1)
+        XCTAssertEqual(try shared["served"], 1, "a silent client's handshake does not block others")
+        let wrongKey = Manager(address: manager.address, authenticationKey: AuthenticationKey("not the manager's"))
+        XCTAssertThrowsError(try wrongKey.connect()) {
+            XCTAssertEqual(($0 as? ConnectionError)?.code, .peerNotAuthenticated)
+        }
+        XCTAssertEqual(try shared.update("served") { ($0 ?? 0) + 1 }, 2)
+    }
+
     func testNamedObjectsAreSharedAndKindsAreChecked() throws {
         let first: ManagedDictionary<String, Int> = try manager.dictionary(named: "jobs")
         let second: ManagedDictionary<String, Int> = try manager.dictionary(named: "jobs")
