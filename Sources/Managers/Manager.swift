@@ -192,6 +192,8 @@ public final class Manager: @unchecked Sendable {
                 try process.kill()
                 _ = try process.join()
             }
+            // A manager process that was killed could not remove its socket file.
+            if case .unix(let path) = session.address { Syscalls.removeFile(path) }
         case .connected(let session):
             _ = try? session.call(ManagerRequest(.shutdown))
             session.close()
