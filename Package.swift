@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Threading", targets: ["Threading"]),
         .library(name: "Executors", targets: ["Executors"]),
         .library(name: "WeaveServices", targets: ["WeaveServices"]),
+        .library(name: "Managers", targets: ["Managers"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
@@ -156,9 +158,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // multiprocessing.managers and .connection: authenticated listeners and clients, and a
+        // manager process serving shared objects to proxies, locally or over TCP.
+        .target(
+            name: "Managers",
+            dependencies: [
+                "Multiprocessing",
+                "GreenHub",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
-            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors"],
+            dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors", "Managers"],
             swiftSettings: strict
         ),
         .target(
@@ -234,6 +251,11 @@ let package = Package(
                 "WeaveTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ManagersTests",
+            dependencies: ["Managers", "GreenHub", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 /// One end of a `ProcessPipe` (Python's `multiprocessing.connection.Connection`): it sends
-/// and receives whole messages — `Codable` values or raw bytes — over a Unix socket.
+/// and receives whole messages — `Codable` values or raw bytes — over a Unix socket, or over
+/// the TCP or Unix socket of an authenticated listener's connection (module `Managers`).
 ///
 /// Each message is a frame: an 8-byte little-endian length, then the payload. A reader
 /// whose writer closed between frames gets `.endOfStream`; one whose writer died inside a
@@ -8,7 +9,8 @@
 ///
 /// One thread at a time may send, and one may receive, on a connection.
 public final class ProcessConnection: @unchecked Sendable {
-    let descriptor: Int32
+    /// The socket or pipe descriptor this end owns; closed with the end.
+    package let descriptor: Int32
     private let closed = InProcessFlag()
     /// Whether this end may receive.
     public let isReadable: Bool
@@ -18,7 +20,8 @@ public final class ProcessConnection: @unchecked Sendable {
     /// allocation (1 GiB by default).
     public var maximumMessageSize = 1 << 30
 
-    init(descriptor: Int32, readable: Bool, writable: Bool) {
+    /// Wraps a connected stream socket (or one end of a pipe) this end then owns.
+    package init(descriptor: Int32, readable: Bool, writable: Bool) {
         self.descriptor = descriptor
         isReadable = readable
         isWritable = writable

@@ -37,8 +37,9 @@ func retrying<Result: FixedWidthInteger>(
     }
 }
 
-/// The system calls the module makes, one thin wrapper each.
-enum Syscalls {
+/// The system calls the module makes, one thin wrapper each. The socket calls other
+/// modules of the package need (`Syscalls+Sockets.swift`) are `package`.
+package enum Syscalls {
     // MARK: Processes
 
     /// `fork()`.
@@ -185,7 +186,7 @@ enum Syscalls {
     }
 
     /// `clock_gettime(CLOCK_MONOTONIC)` in seconds.
-    static func monotonicSeconds() -> Double {
+    package static func monotonicSeconds() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
@@ -222,7 +223,7 @@ enum Syscalls {
     // MARK: Descriptors
 
     /// `pipe()` with close-on-exec set on both ends: (read end, write end).
-    static func makePipe() throws -> (read: Int32, write: Int32) {
+    package static func makePipe() throws -> (read: Int32, write: Int32) {
         var descriptors: [Int32] = [0, 0]
         _ = try retrying("pipe()") { pipe(&descriptors) }
         try setCloseOnExec(descriptors[0])
@@ -343,7 +344,7 @@ enum Syscalls {
     }
 
     /// `close(fd)`; EINTR is not retried because the descriptor is gone either way.
-    static func closeDescriptor(_ descriptor: Int32) {
+    package static func closeDescriptor(_ descriptor: Int32) {
         _ = close(descriptor)
     }
 

@@ -7,3 +7,4 @@
 @_exported import GreenNet
 @_exported import Threading
 @_exported import Executors
+@_exported import Managers

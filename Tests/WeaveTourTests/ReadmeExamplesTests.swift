@@ -1,12 +1,12 @@
 import Executors
-import Greenlets
 import GreenHub
 import GreenNet
-import Multiprocessing
-import Threading
-import Executors
+import Greenlets
 import Logging
+import Managers
+import Multiprocessing
 import ServiceLifecycle
+import Threading
 import WeaveServices
 import XCTest
 
@@ -182,6 +182,27 @@ final class ReadmeExamplesTests: XCTestCase {
             XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone")
         }
         XCTAssertEqual(try openSockets(), socketsBefore, "no socket is left open")
+    }
+
+    func testManagerExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let manager = Manager()
+        try manager.start()
+        let counts: ManagedDictionary<String, Int> = try manager.dictionary()
+        let finished: ManagedList<String> = try manager.list()
+        let workers = (1...4).map { id in
+            ChildProcess(name: "worker-\(id)") {
+                try counts.update("done") { ($0 ?? 0) + 1 }
+                try finished.append("worker-\(id)")
+            }
+        }
+        for worker in workers { try worker.start() }
+        for worker in workers { try worker.join() }
+        print(try counts["done"]!)  // 4
+        print(try finished.count())  // 4
+        XCTAssertEqual(try counts["done"], 4)
+        XCTAssertEqual(try finished.snapshot().sorted(), ["worker-1", "worker-2", "worker-3", "worker-4"])
+        try manager.shutdown()
     }
 
     func testEveryReadmeExampleIsHere() throws {
