@@ -120,30 +120,42 @@ extension Tour {
 
     /// The producer/consumer model from the tutorial's prose, over a `ProcessQueue`: one
     /// process produces work items, another consumes them, and `nil` tells the consumer
-    /// to stop.
+    /// to stop. A manager process shares a dict of counts and a list of what was consumed
+    /// between them, as the prose's `Manager().dict()` and `.list()` do.
     ///
     /// ```python
-    /// from multiprocessing import Process, Queue
-    /// def producer(q):
+    /// from multiprocessing import Manager, Process, Queue
+    /// def producer(q, tally):
     ///     for i in range(5):
-    ///         q.put(f"item-{i}"); print("produced", f"item-{i}"); time.sleep(0.5)
+    ///         q.put(f"item-{i}"); print("produced", f"item-{i}")
+    ///         with lock: tally["produced"] = tally.get("produced", 0) + 1
+    ///         time.sleep(0.5)
     ///     q.put(None)
-    /// def consumer(q):
+    /// def consumer(q, tally, consumed):
     ///     while (item := q.get()) is not None:
-    ///         print("consumed", item)
-    /// q = Queue()
-    /// ps = [Process(target=producer, args=(q,)), Process(target=consumer, args=(q,))]
-    /// for p in ps: p.start()
-    /// for p in ps: p.join()
+    ///         print("consumed", item); consumed.append(item)
+    ///         with lock: tally["consumed"] = tally.get("consumed", 0) + 1
+    /// with Manager() as m:
+    ///     q, tally, consumed = Queue(), m.dict(), m.list()
+    ///     ps = [Process(target=producer, args=(q, tally)), Process(target=consumer, args=(q, tally, consumed))]
+    ///     for p in ps: p.start()
+    ///     for p in ps: p.join()
+    ///     print(dict(tally), list(consumed))
     /// ```
     public func producerConsumer() throws {
         let scale = timeScale
         let work = try ProcessQueue<String?>()
         let lines = try ProcessQueue<ChapterMessage>()
+        let manager = Manager()
+        try manager.start()
+        defer { try? manager.shutdown() }
+        let tally: ManagedDictionary<String, Int> = try manager.dictionary()
+        let consumed: ManagedList<String> = try manager.list()
         let producer = ChildProcess(name: "producer", startMethod: .fork) {
             for i in 0..<5 {
                 try lines.put(.line("produced item-\(i)"))
                 try work.put("item-\(i)")
+                try tally.update("produced") { ($0 ?? 0) + 1 }
                 Tour.pause(seconds: 0.5 * scale)
             }
             try work.put(nil)
@@ -151,6 +163,8 @@ extension Tour {
         let consumer = ChildProcess(name: "consumer", startMethod: .fork) {
             while let item = try work.get() {
                 try lines.put(.line("consumed \(item)"))
+                try consumed.append(item)
+                try tally.update("consumed") { ($0 ?? 0) + 1 }
             }
             try lines.put(.finished)
         }
@@ -162,6 +176,8 @@ extension Tour {
         try producer.join()
         try consumer.join()
         note("producer exit code \(producer.exitCode ?? -1), consumer exit code \(consumer.exitCode ?? -1)")
+        say("shared dict: produced \(try tally["produced"] ?? 0), consumed \(try tally["consumed"] ?? 0)")
+        say("shared list: \(try consumed.snapshot().joined(separator: ", "))")
     }
 
     // MARK: Helpers

@@ -68,7 +68,7 @@ public struct Tour: Sendable {
         ),
         Chapter(
             name: "queues",
-            concept: "Producer and consumer processes with separate memory talk through a queue",
+            concept: "Producer and consumer processes with separate memory talk through a queue and share a manager's dict and list",
             run: { try $0.producerConsumer() }
         ),
         Chapter(

@@ -55,6 +55,9 @@ final class TourChapterTests: XCTestCase {
         for i in 0..<5 {
             XCTAssertLessThan(try XCTUnwrap(lines.firstIndex(of: "produced item-\(i)")), try XCTUnwrap(lines.firstIndex(of: "consumed item-\(i)")))
         }
+        XCTAssertEqual(
+            Array(lines.suffix(2)),
+            ["shared dict: produced 5, consumed 5", "shared list: item-0, item-1, item-2, item-3, item-4"])
     }
 
     func testLessonMeasuresEveryModelAndDrawsVerdicts() throws {
