@@ -53,7 +53,7 @@ def suite_section(suite, entry):
         lines += table(peers, rows)
     else:
         lines.append("No results: nothing ran (see the notes).")
-    for heading, items in (("Runtimes", entry.get("legends", [])), ("Notes", entry.get("notes", []))):
+    for heading, items in (("What ran", entry.get("legends", [])), ("Notes", entry.get("notes", []))):
         if items:
             lines += ["", f"{heading}:", ""] + [f"- {item}" for item in items]
     seconds = entry.get("seconds", {})

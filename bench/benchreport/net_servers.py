@@ -27,7 +27,8 @@ def suite_entry(net_json):
     legends += [f"{c}: {described[c]}" for c in columns if c != "weave" and c in described]
     runs, duration = net_json.get("runs"), net_json.get("duration_s")
     if runs and duration:
-        legends.append(f"each figure: the median of {runs} loads of {duration:g} s")
+        loads = "1 load" if runs == 1 else f"{runs} loads"
+        legends.append(f"each figure: the median of {loads} of {duration:g} s")
     return {
         "weave": report("weave") if "weave" in columns else None,
         "peers": {c: report(c) for c in columns if c != "weave"},
