@@ -13,7 +13,8 @@ import Darwin
 /// the raw reports, `bench/results.json`.
 ///
 /// The driver runs this very executable for Weave's side (`WEAVE_BENCH_CMD` and `WEAVE_BIN`),
-/// so the figures come from the build that was asked for, without a second build.
+/// so the figures come from the build that was asked for, without a second build (the report
+/// names it: a debug build shows as `.build/debug/weave bench all`).
 struct BenchAllRunner {
     /// The argument of `weave bench` that runs every suite.
     static let suiteName = "all"
@@ -77,10 +78,6 @@ struct BenchAllRunner {
     /// Replaces this process with the driver (`execv`), after pointing its
     /// `WEAVE_BENCH_CMD` and `WEAVE_BIN` at this executable. Returns only by throwing.
     func exec() throws -> Never {
-        #if DEBUG
-        FileHandle.standardError.write(Data(
-            "warning: this weave is a debug build, whose figures mean little; use `swift run -c release weave bench all`\n".utf8))
-        #endif
         setenv("WEAVE_BENCH_CMD", "\(Self.shellQuoted(executable)) bench", 1)
         setenv("WEAVE_BIN", executable, 1)
         let driver = root.appendingPathComponent(Self.driverPath).path

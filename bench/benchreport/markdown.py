@@ -2,6 +2,8 @@
 of Weave against every peer with direction-aware ratios. Every figure comes from the run.
 """
 
+import math
+
 from . import comparison
 from .net_servers import SUITE as NET_SERVERS
 
@@ -63,6 +65,24 @@ def suite_section(suite, entry):
     return lines
 
 
+def summary_section(run):
+    """Per suite and peer: how many workloads both measured, in how many Weave is ahead,
+    and the geometric mean of the ratios."""
+    lines = ["## At a glance", "",
+             "| suite | peer | workloads compared | Weave ahead in | geometric mean of vs peer |",
+             "|---|---|--:|--:|--:|"]
+    for suite, entry in run.get("suites", {}).items():
+        peers, rows = comparison.compare(entry.get("weave"), list(entry.get("peers", {}).items()))
+        for peer in peers:
+            ratios = [r.ratios[peer] for r in rows if isinstance(r.ratios.get(peer), float)]
+            if not ratios:
+                continue
+            ahead = sum(1 for r in ratios if r > 1)
+            mean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            lines.append(f"| {suite} | {peer} | {len(ratios)} | {ahead} | {ratio_text(mean)} |")
+    return lines if len(lines) > 4 else []
+
+
 def machine_section(run):
     machine, tools = run.get("machine", {}), run.get("tools", {})
     lines = ["## Machine and command", "", "| | |", "|---|---|"]
@@ -101,6 +121,9 @@ def render(run, chart_file=None):
     if chart_file:
         lines += ["", f"![Weave against its peers: one bar group per workload, the longest bar"
                       f" is the best]({chart_file})"]
+    summary = summary_section(run)
+    if summary:
+        lines += [""] + summary
     lines += [""] + machine_section(run)
     for suite, entry in run.get("suites", {}).items():
         lines += suite_section(suite, entry)

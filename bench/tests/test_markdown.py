@@ -59,7 +59,14 @@ class MarkdownTests(unittest.TestCase):
 
     def test_every_suite_gets_a_section_in_run_order(self):
         headings = [line.split()[1] for line in self.text.splitlines() if line.startswith("## ")]
-        self.assertEqual(headings, ["Machine", "greenlet", "process", "net"])
+        self.assertEqual(headings, ["At", "Machine", "greenlet", "process", "net"])
+
+    def test_at_a_glance_counts_wins_and_takes_the_geometric_mean(self):
+        # greenlet vs go: 2.5 and 0.8 -> one win of two, mean sqrt(2) = 1.41.
+        self.assertIn("| greenlet | go | 2 | 1 | 1.41× better |", self.text)
+        self.assertIn("| greenlet | greenlet | 2 | 2 | 14.15× better |", self.text)
+        # units that differ do not count.
+        self.assertIn("| process | multiprocessing | 2 | 2 | 14.64× better |", self.text)
 
 
 if __name__ == "__main__":
