@@ -111,3 +111,17 @@ def swift_package_versions(package_dir):
         if identity and version:
             versions[identity] = version
     return dict(sorted(versions.items()))
+
+
+def describe_revision(root):
+    """The commit the repository at `root` is on ("0cd9623", with "plus uncommitted
+    changes" when its tracked files differ), or None outside a git checkout."""
+    commit = _command_output(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+    if not commit:
+        return None
+    try:
+        dirty = subprocess.run(["git", "-C", root, "diff", "--quiet", "HEAD"],
+                               timeout=60).returncode != 0
+    except (OSError, subprocess.TimeoutExpired):
+        dirty = False
+    return f"{commit} plus uncommitted changes" if dirty else commit

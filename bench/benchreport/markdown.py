@@ -93,6 +93,8 @@ def machine_section(run):
         when += f" ({run['elapsed_s'] / 60:.0f} min)"
     lines.append(f"| Date (UTC) | {when} |")
     lines.append(f"| Command | `{run.get('command', 'unknown')}` |")
+    if run.get("revision"):
+        lines.append(f"| Weave commit | {run['revision']} |")
     for key, label in MACHINE_ROWS:
         if key in machine:
             lines.append(f"| {label} | {machine[key]} |")

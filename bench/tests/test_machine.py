@@ -29,6 +29,10 @@ class MachineTests(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             self.assertEqual(machine.swift_package_versions(tmp), {})
 
+    def test_a_folder_outside_git_has_no_revision(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.assertIsNone(machine.describe_revision(tmp))
+
     def test_the_machine_reports_its_cores_and_kernel(self):
         info = machine.describe_machine()
         self.assertEqual(info["cpus"], os.cpu_count())

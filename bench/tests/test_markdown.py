@@ -49,7 +49,8 @@ class MarkdownTests(unittest.TestCase):
         self.assertIn("- no peers installed for suite 'net'", self.text)
 
     def test_header_names_the_machine_command_and_date(self):
-        for expected in ("| Command | `weave bench all` |", "| CPU | Test CPU 9000 |",
+        for expected in ("| Command | `weave bench all` |", "| Weave commit | 0cd9623 |",
+                         "| CPU | Test CPU 9000 |",
                          "| Cores | 2 |", "| Memory (GiB) | 24.0 |",
                          "| Python | Python 3.11.7, greenlet 3.5.6, gevent 26.9.0 |",
                          "2026-12-03 13:20:00 UTC to 2026-12-03 13:35:00 UTC (15 min)",
