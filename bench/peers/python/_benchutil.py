@@ -44,10 +44,10 @@ def run_child(script, args):
     try:
         out = subprocess.run(cmd, stdout=subprocess.PIPE, timeout=CHILD_TIMEOUT_S, check=True)
     except subprocess.TimeoutExpired:
-        log(f"  {' '.join(args)}: over {CHILD_TIMEOUT_S:.0f} s, skipped")
+        log(f"  {' '.join(cmd[2:])}: over {CHILD_TIMEOUT_S:.0f} s, skipped")
         return None
     except subprocess.CalledProcessError as e:
-        log(f"  {' '.join(args)}: child failed with status {e.returncode}, skipped")
+        log(f"  {' '.join(cmd[2:])}: child failed with status {e.returncode}, skipped")
         return None
     return json.loads(out.stdout)
 
