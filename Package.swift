@@ -164,6 +164,7 @@ let package = Package(
             name: "Managers",
             dependencies: [
                 "Multiprocessing",
+                "WeaveDurations",
                 "GreenHub",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),

@@ -1,4 +1,5 @@
 import Multiprocessing
+import WeaveDurations
 
 /// Connects to a `ConnectionListener` (Python's `multiprocessing.connection.Client`).
 public enum ConnectionClient {
@@ -14,6 +15,7 @@ public enum ConnectionClient {
     /// - Throws: `ConnectionError` when authentication fails either way or the listener
     ///   does not speak the protocol; `MultiprocessingError` `.systemCallFailed` when
     ///   nothing listens there (ENOENT, ECONNREFUSED).
+    @DurationOverload
     public static func connect(
         to address: ConnectionAddress,
         authenticationKey: AuthenticationKey?,
@@ -36,15 +38,4 @@ public enum ConnectionClient {
         return connection
     }
 
-    /// Connects and authenticates, with the handshake timeout as a `Duration`.
-    public static func connect(
-        to address: ConnectionAddress,
-        authenticationKey: AuthenticationKey?,
-        handshakeTimeout: Duration,
-        maximumMessageSize: Int = 64 << 20
-    ) throws -> ProcessConnection {
-        try connect(
-            to: address, authenticationKey: authenticationKey,
-            handshakeTimeout: handshakeTimeout.managerSeconds, maximumMessageSize: maximumMessageSize)
-    }
 }

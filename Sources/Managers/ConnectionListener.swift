@@ -1,5 +1,6 @@
 import Multiprocessing
 import Synchronization
+import WeaveDurations
 
 #if canImport(Glibc)
 import Glibc
@@ -49,6 +50,7 @@ public final class ConnectionListener: @unchecked Sendable {
     ///   - maximumMessageSize: The largest frame an accepted connection receives (64 MiB by default).
     /// - Throws: `MultiprocessingError` `.systemCallFailed` (EADDRINUSE: the address is
     ///   taken) or `.invalidArgument` (a path too long, a host that does not resolve).
+    @DurationOverload
     public init(
         address: ConnectionAddress = .temporaryUnix(),
         authenticationKey: AuthenticationKey?,
@@ -69,19 +71,6 @@ public final class ConnectionListener: @unchecked Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.maximumMessageSize = maximumMessageSize
         ConnectionEvents.logger.debug("listening", metadata: ["address": "\(self.address)"])
-    }
-
-    /// Listens on `address`, with the handshake timeout as a `Duration`.
-    public convenience init(
-        address: ConnectionAddress = .temporaryUnix(),
-        authenticationKey: AuthenticationKey?,
-        backlog: Int = 128,
-        handshakeTimeout: Duration,
-        maximumMessageSize: Int = 64 << 20
-    ) throws {
-        try self.init(
-            address: address, authenticationKey: authenticationKey, backlog: backlog,
-            handshakeTimeout: handshakeTimeout.managerSeconds, maximumMessageSize: maximumMessageSize)
     }
 
     deinit {

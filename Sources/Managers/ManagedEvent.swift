@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A proxy for an event flag that lives in a manager process (Python's
 /// `Manager().Event()`). A `wait` waits on the manager; from a greenlet it suspends only
 /// that greenlet.
@@ -22,12 +24,9 @@ public struct ManagedEvent: Sendable {
     /// Waits until the flag is set (Python's `event.wait(timeout)`).
     /// - Parameter timeout: Seconds to wait: nil waits for ever, 0 only checks.
     /// - Returns: Whether the flag was set.
+    @DurationOverload
     public func wait(timeout: Double? = nil) throws -> Bool {
         try core.perform(.eventWait, timeout: timeout).status == .ok
     }
 
-    /// Waits at most `timeout` until the flag is set.
-    public func wait(timeout: Duration) throws -> Bool {
-        try wait(timeout: timeout.managerSeconds)
-    }
 }

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A proxy for a lock that lives in a manager process (Python's `Manager().Lock()`).
 ///
 /// The lock is held by a process, not a thread: any thread of the holding process may
@@ -15,6 +17,7 @@ public struct ManagedLock: Sendable {
     /// - Returns: Whether the lock was acquired.
     /// - Throws: `ManagerError` `.lockOwnerDied` when acquired from a holder that died: the
     ///   caller holds the lock; check the state it protects, then `release()` it.
+    @DurationOverload
     public func acquire(timeout: Double? = nil) throws -> Bool {
         let reply = try core.perform(.lockAcquire, timeout: timeout)
         switch reply.status {
@@ -22,11 +25,6 @@ public struct ManagedLock: Sendable {
         case .lockOwnerDied: throw ManagerError(.lockOwnerDied, context: "the previous holder's process ended while holding the lock")
         default: return true
         }
-    }
-
-    /// Acquires the lock, waiting at most `timeout`.
-    public func acquire(timeout: Duration) throws -> Bool {
-        try acquire(timeout: timeout.managerSeconds)
     }
 
     /// Releases the lock (Python's `lock.release()`).

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A proxy for a FIFO queue that lives in a manager process (Python's
 /// `Manager().Queue(maxsize)`), usable from any process that reaches the manager, also on
 /// other machines.
@@ -12,29 +14,21 @@ public struct ManagedQueue<Element: Codable>: Sendable {
     /// - Parameter timeout: Seconds to wait for room: nil waits for ever, 0 does not wait
     ///   (Python's `put_nowait`).
     /// - Throws: `ManagerError` `.queueFull` when no room came in time.
+    @DurationOverload
     public func put(_ element: Element, timeout: Double? = nil) throws {
         let reply = try core.perform(.queuePut, timeout: timeout, [ProxyCore.encode(element)])
         if reply.status == .timedOut { throw ManagerError(.queueFull, context: "no room within \(timeout ?? 0) s") }
-    }
-
-    /// Puts `element`, waiting at most `timeout` for room.
-    public func put(_ element: Element, timeout: Duration) throws {
-        try put(element, timeout: timeout.managerSeconds)
     }
 
     /// Takes the element at the front, waiting while the queue is empty (Python's `q.get()`).
     /// - Parameter timeout: Seconds to wait: nil waits for ever, 0 does not wait (Python's
     ///   `get_nowait`).
     /// - Throws: `ManagerError` `.queueEmpty` when nothing came in time.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Element {
         let reply = try core.perform(.queueGet, timeout: timeout)
         if reply.status == .timedOut { throw ManagerError(.queueEmpty, context: "nothing within \(timeout ?? 0) s") }
         return try ProxyCore.decode(Element.self, ProxyCore.value(reply, 0))
-    }
-
-    /// Takes the element at the front, waiting at most `timeout`.
-    public func get(timeout: Duration) throws -> Element {
-        try get(timeout: timeout.managerSeconds)
     }
 
     /// The number of elements queued now (Python's `q.qsize()`).

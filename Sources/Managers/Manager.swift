@@ -1,5 +1,6 @@
 import Multiprocessing
 import Synchronization
+import WeaveDurations
 
 #if canImport(Glibc)
 import Glibc
@@ -57,6 +58,7 @@ public final class Manager: @unchecked Sendable {
     ///     default, which processes forked from this one share. Pass the same key to a
     ///     remote manager's clients.
     ///   - handshakeTimeout: Seconds each handshake step may take.
+    @DurationOverload
     public init(
         address: ConnectionAddress = .temporaryUnix(),
         authenticationKey: AuthenticationKey? = .random(),
@@ -66,15 +68,6 @@ public final class Manager: @unchecked Sendable {
         self.authenticationKey = authenticationKey
         self.handshakeTimeout = handshakeTimeout
         state = Mutex(.notStarted([]))
-    }
-
-    /// A manager for `address`, with the handshake timeout as a `Duration`.
-    public convenience init(
-        address: ConnectionAddress = .temporaryUnix(),
-        authenticationKey: AuthenticationKey? = .random(),
-        handshakeTimeout: Duration
-    ) {
-        self.init(address: address, authenticationKey: authenticationKey, handshakeTimeout: handshakeTimeout.managerSeconds)
     }
 
     deinit {
