@@ -57,8 +57,10 @@ public enum PoolFutures {
     /// }
     /// ```
     ///
-    /// - Parameter timeout: Seconds, from this call, for all of them to finish; `next()`
-    ///   throws `ExecutorError` with code `timedOut` once it has passed.
+    /// - Parameters:
+    ///   - futures: The futures to hand over as they finish.
+    ///   - timeout: Seconds, from this call, for all of them to finish; `next()`
+    ///     throws `ExecutorError` with code `timedOut` once it has passed.
     @DurationOverload
     public static func asCompleted<Value>(_ futures: [PoolFuture<Value>], timeout: Double? = nil) -> AsCompletedIterator<Value> {
         AsCompletedIterator(futures, deadline: timeout.map { ContinuousClock.now.advanced(by: .seconds($0)) })

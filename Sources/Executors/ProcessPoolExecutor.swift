@@ -18,7 +18,7 @@ import Synchronization
 /// workers have not seen reaches them in a fresh generation of workers forked for it (see
 /// `WorkerPool`): a `submit` costs a fork per worker, `map` one per worker for all its
 /// inputs, and closures submitted together share one generation. For many small tasks,
-/// submit a registered ``PoolFunction`` (`submit(_:_:)`), which every worker knows by name,
+/// submit a registered ``/Multiprocessing/PoolFunction`` (`submit(_:_:)`), which every worker knows by name,
 /// as Python pickles a module-level function.
 ///
 /// A thread of the executor's own drives its workers and forks them, so their

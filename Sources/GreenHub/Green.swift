@@ -21,6 +21,7 @@ public enum Green {
     ///   - name: A name for diagnostics (deadlock reports, the blocking detector).
     ///   - stackMode: The green thread's stack (see `Greenlet.StackMode`); by default
     ///     `Greenlet.defaultStackMode`.
+    ///   - body: The green thread's work; its value or error is the thread's outcome.
     @inlinable @discardableResult
     public static func spawn<Value>(
         name: String? = nil,
@@ -99,6 +100,7 @@ public enum Green {
     /// Kills every green thread in `threads` — `gevent.killall`.
     ///
     /// - Parameters:
+    ///   - threads: The green threads to kill.
     ///   - error: What to raise in each; `GreenletExit` by default.
     ///   - wait: Whether to wait until they have all finished.
     ///   - timeout: With `wait`, seconds to wait at most.

@@ -37,6 +37,7 @@ public final class GreenChannel<Element>: CustomStringConvertible, Sequence {
     ///
     /// Call on the hub's thread; a blocking put from any greenlet but the hub's.
     /// - Parameters:
+    ///   - item: The item to hand over.
     ///   - blocking: Whether to wait for a getter; `false` fails at once unless one waits.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Throws: `GreenQueueError.full` when no getter takes it in time (the item is not

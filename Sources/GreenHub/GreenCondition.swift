@@ -42,7 +42,9 @@ public final class GreenCondition: CustomStringConvertible {
     /// Creates a condition over `lock` — `Condition(lock)`. Any greenlet holding the lock
     /// counts as its holder.
     ///
-    /// - Parameter name: A name for deadlock reports and `description`.
+    /// - Parameters:
+    ///   - lock: The lock the condition waits with.
+    ///   - name: A name for deadlock reports and `description`.
     public convenience init(lock: GreenLock, name: String? = nil) {
         self.init(underlying: .lock(lock), hub: lock.hub, name: name)
     }
@@ -50,7 +52,9 @@ public final class GreenCondition: CustomStringConvertible {
     /// Creates a condition over the reentrant `lock` — `Condition(rlock)`. Only the
     /// greenlet holding it may wait and notify.
     ///
-    /// - Parameter name: A name for deadlock reports and `description`.
+    /// - Parameters:
+    ///   - lock: The lock the condition waits with.
+    ///   - name: A name for deadlock reports and `description`.
     public convenience init(lock: GreenRLock, name: String? = nil) {
         self.init(underlying: .reentrant(lock), hub: lock.hub, name: name)
     }

@@ -90,6 +90,7 @@ public class GreenGroup: CustomStringConvertible {
     /// - Parameters:
     ///   - name: A name for diagnostics.
     ///   - stackMode: The green thread's stack; by default `Greenlet.defaultStackMode`.
+    ///   - body: The green thread's work; its value or error is the thread's outcome.
     /// - Throws: `HubError.wrongThread`; for a pool, what waiting for a slot throws (a
     ///   kill, a scoped timeout, `HubError.deadlock`).
     @discardableResult

@@ -11,7 +11,7 @@ import Darwin
 /// `gevent.socket.gethostbyname` (gevent's threadpool resolver).
 ///
 /// The system's `getaddrinfo(3)` runs on NIO's thread pool; only the calling greenlet
-/// waits. (Connecting by host name with ``GreenStream/connect(host:port:timeout:tls:)``
+/// waits. (Connecting by host name with ``GreenStream/connect(host:port:timeout:tls:)-(_,_,Double?,_)``
 /// resolves the same way, through NIO's resolver, without calling this.)
 public enum GreenDNS {
     /// The addresses of `host`, IPv4 and IPv6, in the order the system prefers, without

@@ -7,7 +7,7 @@ import WeaveDurations
 /// as it arrives — WSGI's `environ["wsgi.input"]` (`read(n)`, iteration).
 ///
 /// Nothing is buffered ahead of the handler: the connection reads from the socket only
-/// while the handler waits in ``read(timeout:)``, so a handler that stops reading makes the
+/// while the handler waits in ``read(timeout:)-(Double?)``, so a handler that stops reading makes the
 /// kernel's window push back on the client, and memory stays at one socket read (at most
 /// 64 KiB) whatever the body's size.
 ///
@@ -81,7 +81,7 @@ public final class GreenHTTPBodyReader {
     ///   - timeout: Seconds for the whole rest to arrive; `nil` uses the server's
     ///     ``GreenHTTPServer/Limits-swift.struct/readTimeout``.
     /// - Throws: `GreenNetError.httpProtocol` when the body is longer than `maxBytes` or
-    ///   malformed; as ``read(timeout:)``.
+    ///   malformed; as ``read(timeout:)-(Double?)``.
     @DurationOverload
     public func readAll(maxBytes: Int, timeout: Double? = nil) throws -> [UInt8] {
         let deadline = try GreenDeadline(timeout ?? self.timeout)

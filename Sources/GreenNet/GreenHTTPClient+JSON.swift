@@ -13,7 +13,7 @@ extension GreenHTTPClient {
     /// Call on the hub's thread.
     /// - Throws: `GreenNetError.httpProtocol` for a status that is not 2xx; a
     ///   `DecodingError` for a body that is not the JSON of `type`; as
-    ///   ``request(_:_:headers:body:timeout:)``.
+    ///   ``request(_:_:headers:body:timeout:)-(_,_,_,_,Double?)``.
     @DurationOverload
     public func getJSON<Value: Decodable>(
         _ url: String,
@@ -31,7 +31,7 @@ extension GreenHTTPClient {
     /// Call on the hub's thread.
     /// - Returns: The response, whatever its status (decode it with
     ///   ``GreenHTTPResponse/json(as:)``).
-    /// - Throws: An `EncodingError`; as ``request(_:_:headers:body:timeout:)``.
+    /// - Throws: An `EncodingError`; as ``request(_:_:headers:body:timeout:)-(_,_,_,_,Double?)``.
     @DurationOverload
     public func postJSON(
         _ url: String,

@@ -23,7 +23,7 @@ extension GreenHTTPClient {
     ///   - timeout: Seconds for the whole exchange; `nil` uses the configuration's.
     ///   - onChunk: Receives each piece of the body; throwing cancels the request.
     /// - Returns: The status and headers (the body went to `onChunk`).
-    /// - Throws: What `onChunk` throws; as ``request(_:_:headers:body:timeout:)``.
+    /// - Throws: What `onChunk` throws; as ``request(_:_:headers:body:timeout:)-(_,_,_,_,Double?)``.
     @DurationOverload
     @discardableResult
     public func stream(

@@ -131,7 +131,7 @@ public final class GreenHTTPClient {
 
     /// Sends a GET request — `requests.get(url, headers=..., timeout=...)`.
     ///
-    /// See ``request(_:_:headers:body:timeout:)``.
+    /// See ``request(_:_:headers:body:timeout:)-(_,_,_,_,Double?)``.
     @DurationOverload
     public func get(_ url: String, headers: [(name: String, value: String)] = [], timeout: Double? = nil) throws -> GreenHTTPResponse {
         try request("GET", url, headers: headers, timeout: timeout)
@@ -139,7 +139,7 @@ public final class GreenHTTPClient {
 
     /// Sends a POST request with a body — `requests.post(url, data=body)`.
     ///
-    /// See ``request(_:_:headers:body:timeout:)``.
+    /// See ``request(_:_:headers:body:timeout:)-(_,_,_,_,Double?)``.
     @DurationOverload
     public func post(
         _ url: String,

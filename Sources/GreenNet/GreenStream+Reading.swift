@@ -22,12 +22,12 @@ extension GreenStream {
 
     /// Receives what has arrived, at most `maxBytes`, as a NIO `ByteBuffer` that shares
     /// the socket's receive storage instead of copying it out — `recv(bufsize)` for code
-    /// that passes bytes on (to ``send(_:timeout:)-(ByteBuffer,_)``, say) or parses them
+    /// that passes bytes on (to ``send(_:timeout:)-(ByteBuffer,Double?)``, say) or parses them
     /// in place.
     ///
     /// Call on the hub's thread.
     /// - Returns: The bytes; an empty buffer once the peer has closed its side.
-    /// - Throws: What ``receive(upTo:timeout:)`` throws.
+    /// - Throws: What ``receive(upTo:timeout:)-(_,Double?)`` throws.
     @DurationOverload
     public func receiveBuffer(upTo maxBytes: Int, timeout: Double? = nil) throws -> ByteBuffer {
         try waitForSome(maxBytes, timeout: timeout) ? handler.takeBuffer(maxBytes) : ByteBuffer()

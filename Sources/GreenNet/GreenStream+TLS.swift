@@ -6,7 +6,7 @@ extension GreenStream {
     /// ``GreenTLSConfiguration/ClientCertificateVerification``).
     ///
     /// `nil` without TLS, when the peer presented none, and before the handshake has
-    /// completed: a client's ``connect(host:port:timeout:tls:)`` returns after it, while an
+    /// completed: a client's ``connect(host:port:timeout:tls:)-(_,_,Double?,_)`` returns after it, while an
     /// accepted server connection completes it during its first `receive` or `readLine`.
     /// Call on the hub's thread.
     public var peerCertificate: NIOSSLCertificate? {

@@ -188,7 +188,7 @@ public final class GreenStream {
     /// (ALPN), such as `"h2"` — `SSLSocket.selected_alpn_protocol()`.
     ///
     /// `nil` without TLS, when either side offered no protocols or they had none in
-    /// common, and before the handshake has completed: a client's ``connect(host:port:timeout:tls:)``
+    /// common, and before the handshake has completed: a client's ``connect(host:port:timeout:tls:)-(_,_,Double?,_)``
     /// returns after it, while an accepted server connection completes it during its first
     /// `receive` or `readLine`. Call on the hub's thread.
     public var negotiatedApplicationProtocol: String? { handler.negotiatedProtocol }

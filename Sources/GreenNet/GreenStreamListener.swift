@@ -5,7 +5,7 @@ import WeaveDurations
 /// A listening TCP (optionally TLS) socket whose `accept` suspends only the calling
 /// greenlet — gevent's listening `socket` (`bind`, `listen`, `accept`).
 ///
-/// The socket accepts only while a greenlet waits in ``accept(timeout:)`` and no accepted
+/// The socket accepts only while a greenlet waits in ``accept(timeout:)-(Double?)`` and no accepted
 /// connection is queued (NIO's `autoRead` is off on it too), so connections wait in the
 /// kernel's backlog rather than in memory.
 ///
@@ -17,7 +17,7 @@ public final class GreenStreamListener {
     /// The port the listener is bound to (the one the system picked, for port 0).
     public var port: Int { listener.port }
 
-    /// The default timeout, in seconds, of ``accept(timeout:)`` calls that do not pass
+    /// The default timeout, in seconds, of ``accept(timeout:)-(Double?)`` calls that do not pass
     /// their own — `settimeout(seconds)`; `nil` waits for ever.
     public var timeout: Double?
 

@@ -301,7 +301,7 @@ public final class GreenSubprocess {
     ///   - timeout: Seconds it may run.
     /// - Returns: The exit status (see ``exitStatus``), standard output and standard error.
     /// - Throws: As ``init(_:directory:environment:stdin:stdout:stderr:)`` and
-    ///   ``communicate(input:timeout:)``; on a timeout the command is killed first.
+    ///   ``communicate(input:timeout:)-(_,Double?)``; on a timeout the command is killed first.
     @DurationOverload
     public static func run(
         _ arguments: [String],

@@ -7,7 +7,7 @@ import WeaveDurations
 /// A UDP socket with a blocking-style API for green code — gevent's datagram
 /// `gevent.socket.socket(AF_INET, SOCK_DGRAM)` (`bind`, `sendto`, `recvfrom`, `close`).
 ///
-/// The socket reads only while a greenlet waits in ``receive(timeout:)`` and no datagram is
+/// The socket reads only while a greenlet waits in ``receive(timeout:)-(Double?)`` and no datagram is
 /// queued, so unread datagrams stay in (and overflow from) the kernel's buffer, never in
 /// memory here.
 ///

@@ -10,7 +10,9 @@ public final class SharedValue<Value: BitwiseCopyable>: @unchecked Sendable {
     public let lock: ProcessLock?
 
     /// Creates a shared value holding `initial`.
-    /// - Parameter locked: Whether to make a `ProcessLock` for it (the default, as in Python).
+    /// - Parameters:
+    ///   - initial: The value to start with.
+    ///   - locked: Whether to make a `ProcessLock` for it (the default, as in Python).
     public convenience init(_ initial: Value, locked: Bool = true) throws {
         self.init(
             region: try SharedRegion(size: MemoryLayout<Value>.stride, name: "weave-value"),

@@ -46,10 +46,12 @@ extension WorkerPool {
     /// up, so a generated sequence of any length never sits in memory.
     ///
     /// - Parameters:
+    ///   - inputs: The inputs, read lazily.
     ///   - chunkSize: Inputs per chunk; 1 by default, as in Python (the length of a lazy
     ///     sequence is unknown). Raise it for tiny work.
     ///   - bufferSize: The most chunks in flight or waiting to be read; by default 64 per
     ///     worker.
+    ///   - transform: The function each worker runs on an input.
     /// - Throws: `.invalidArgument` for a chunk or buffer size below 1. Other errors come
     ///   as failed results.
     public func imap<Input: Codable & Sendable, Output: Codable & Sendable>(

@@ -18,7 +18,7 @@ import WeaveDurations
 /// ```
 ///
 /// The servers run on hub threads of the service's own (one per `threads`, sharing the
-/// port through `SO_REUSEPORT`, as ``GreenMultiHubServer`` runs them), so the calling task
+/// port through `SO_REUSEPORT`, as ``/GreenNet/GreenMultiHubServer`` runs them), so the calling task
 /// only waits.
 public struct GreenServerService: Service {
     private let threads: Int
