@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .library(name: "GreenNet", targets: ["GreenNet"]),
         .library(name: "Executors", targets: ["Executors"]),
+        .library(name: "GreenPatch", targets: ["GreenPatch"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -97,6 +98,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // monkey.patch_all(): the libc functions an executable linking it defines (sleep,
+        // read, recv, poll, connect, getaddrinfo, ...), passing through to glibc's until
+        // GreenPatch turns them on; then greenlets' blocking calls wait on their hub.
+        .target(name: "CWeavePatch", dependencies: ["CWeaveContext"]),
+        .target(
+            name: "GreenPatch",
+            dependencies: [
+                "CWeavePatch",
+                "Greenlets",
+                "GreenHub",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Executors"],
@@ -151,6 +166,11 @@ let package = Package(
         .testTarget(
             name: "ExecutorsTests",
             dependencies: ["Executors", "WeaveTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GreenPatchTests",
+            dependencies: ["GreenPatch", "GreenHub", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

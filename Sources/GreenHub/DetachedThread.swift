@@ -6,7 +6,7 @@ import Darwin
 
 /// Starts a detached OS thread running `body`; returns the `pthread_create` error code
 /// (0 on success).
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
+package func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
     final class Start: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
