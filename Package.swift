@@ -112,6 +112,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A blocking libcurl GET (curl_easy_perform), the unchanged C workload of GreenPatch's
+        // tests and benchmark. Needs libcurl's headers (libcurl4-openssl-dev).
+        .target(name: "CWeaveCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Executors"],
@@ -168,9 +171,18 @@ let package = Package(
             dependencies: ["Executors", "WeaveTestSupport"],
             swiftSettings: strict
         ),
+        // libpq (libpq-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Tests/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .testTarget(
             name: "GreenPatchTests",
-            dependencies: ["GreenPatch", "GreenHub", "Multiprocessing", "WeaveTestSupport"],
+            dependencies: [
+                "GreenPatch", "GreenHub", "GreenNet", "Multiprocessing", "WeaveTestSupport", "CWeaveCurl", "CLibPQ",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
