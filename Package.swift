@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Executors", targets: ["Executors"]),
         .library(name: "GreenPatch", targets: ["GreenPatch"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
+        .executable(name: "weave-patch-bench", targets: ["WeavePatchBenchCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -128,6 +129,18 @@ let package = Package(
         .target(
             name: "WeaveBench",
             dependencies: ["Weave"],
+            swiftSettings: strict
+        ),
+        // The `patch` benchmark suite, in an executable of its own: it patches its process
+        // and links libcurl, which the `weave` CLI must build without.
+        .target(
+            name: "WeavePatchBench",
+            dependencies: ["WeaveBench", "GreenPatch", "GreenHub", "GreenNet", "CWeavePatch", "CWeaveCurl"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WeavePatchBenchCLI",
+            dependencies: ["WeaveBench", "WeavePatchBench"],
             swiftSettings: strict
         ),
         .executableTarget(

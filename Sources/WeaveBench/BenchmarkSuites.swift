@@ -1,7 +1,7 @@
 /// The suites `weave bench` knows, by name.
 public enum BenchmarkSuites {
     /// The suite names, in the order `weave bench` lists them.
-    public static let names = ["greenlet", "hub", "process", "net"]
+    public static let names = ["greenlet", "hub", "process", "net", "patch"]
 
     /// Runs the suite called `name`.
     public static func run(_ name: String) throws -> BenchmarkReport {
@@ -14,6 +14,8 @@ public enum BenchmarkSuites {
             return BenchmarkReport(suite: name, results: try ProcessBenchmarks.run())
         case "net":
             return BenchmarkReport(suite: name, results: try NetBenchmarks.run())
+        case "patch":
+            return BenchmarkReport(suite: name, results: try PatchSuite.run())
         default:
             throw BenchmarkError.unknownSuite(name)
         }
