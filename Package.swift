@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeaveTourTests",
-            dependencies: ["WeaveTour", "WeaveTestSupport"],
+            dependencies: ["WeaveTour", "GreenPatch", "WeaveTestSupport"],
             swiftSettings: strict
         ),
     ]
