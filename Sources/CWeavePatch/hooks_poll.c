@@ -10,7 +10,7 @@
 
 // The cooperative poll under all three hooks; `timeout_ns` negative waits with no limit.
 // On EPERM (cannot park here) it makes the real blocking call.
-static int weave_patch_green_poll(struct pollfd *fds, nfds_t count, int64_t timeout_ns) {
+static WEAVE_PATCH_SLOW int weave_patch_green_poll(struct pollfd *fds, nfds_t count, int64_t timeout_ns) {
     int ready = WEAVE_REAL(poll)(fds, count, 0);
     if (ready != 0 || timeout_ns == 0) return ready;
     __atomic_load_n(&weave_patch_enabled_flag, __ATOMIC_ACQUIRE);

@@ -5,8 +5,9 @@
 #include <errno.h>
 #include <unistd.h>
 
-ssize_t read(int fd, void *buffer, size_t count) {
-    if (!weave_patch_applies()) return WEAVE_REAL(read)(fd, buffer, count);
+// Each hook is a test and a jump to glibc; its cooperative path is out of line.
+
+static WEAVE_PATCH_SLOW ssize_t weave_patch_green_read(int fd, void *buffer, size_t count) {
     struct iovec vector = { .iov_base = buffer, .iov_len = count };
     struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
     int not_socket = 0;
@@ -16,8 +17,12 @@ ssize_t read(int fd, void *buffer, size_t count) {
     return WEAVE_REAL(read)(fd, buffer, count);
 }
 
-ssize_t readv(int fd, const struct iovec *iov, int count) {
-    if (!weave_patch_applies() || count < 0) return WEAVE_REAL(readv)(fd, iov, count);
+ssize_t read(int fd, void *buffer, size_t count) {
+    if (!weave_patch_applies()) return WEAVE_REAL(read)(fd, buffer, count);
+    return weave_patch_green_read(fd, buffer, count);
+}
+
+static WEAVE_PATCH_SLOW ssize_t weave_patch_green_readv(int fd, const struct iovec *iov, int count) {
     struct msghdr message = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
     int not_socket = 0;
     ssize_t result = weave_patch_socket_transfer(fd, &message, 0, 0, &not_socket);
@@ -26,19 +31,25 @@ ssize_t readv(int fd, const struct iovec *iov, int count) {
     return WEAVE_REAL(readv)(fd, iov, count);
 }
 
-ssize_t recv(int fd, void *buffer, size_t length, int flags) {
-    if (!weave_patch_applies() || (flags & MSG_DONTWAIT)) return WEAVE_REAL(recv)(fd, buffer, length, flags);
+ssize_t readv(int fd, const struct iovec *iov, int count) {
+    if (!weave_patch_applies() || count < 0) return WEAVE_REAL(readv)(fd, iov, count);
+    return weave_patch_green_readv(fd, iov, count);
+}
+
+static WEAVE_PATCH_SLOW ssize_t weave_patch_green_recv(int fd, void *buffer, size_t length, int flags) {
     struct iovec vector = { .iov_base = buffer, .iov_len = length };
     struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
     int not_socket = 0;
     return weave_patch_socket_transfer(fd, &message, flags, 0, &not_socket);
 }
 
-ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, __SOCKADDR_ARG address,
+ssize_t recv(int fd, void *buffer, size_t length, int flags) {
+    if (!weave_patch_applies() || (flags & MSG_DONTWAIT)) return WEAVE_REAL(recv)(fd, buffer, length, flags);
+    return weave_patch_green_recv(fd, buffer, length, flags);
+}
+
+static WEAVE_PATCH_SLOW ssize_t weave_patch_green_recvfrom(int fd, void *buffer, size_t length, int flags, __SOCKADDR_ARG address,
                  socklen_t *address_length) {
-    if (!weave_patch_applies() || (flags & MSG_DONTWAIT)) {
-        return WEAVE_REAL(recvfrom)(fd, buffer, length, flags, address, address_length);
-    }
     struct iovec vector = { .iov_base = buffer, .iov_len = length };
     struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
     if (address.__sockaddr__ != NULL && address_length != NULL) {
@@ -51,10 +62,15 @@ ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, __SOCKADDR_ARG 
     return result;
 }
 
-ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
-    if (!weave_patch_applies() || (flags & MSG_DONTWAIT) || message == NULL) {
-        return WEAVE_REAL(recvmsg)(fd, message, flags);
+ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, __SOCKADDR_ARG address,
+                 socklen_t *address_length) {
+    if (!weave_patch_applies() || (flags & MSG_DONTWAIT)) {
+        return WEAVE_REAL(recvfrom)(fd, buffer, length, flags, address, address_length);
     }
+    return weave_patch_green_recvfrom(fd, buffer, length, flags, address, address_length);
+}
+
+static WEAVE_PATCH_SLOW ssize_t weave_patch_green_recvmsg(int fd, struct msghdr *message, int flags) {
     struct msghdr copy = *message;
     int not_socket = 0;
     ssize_t result = weave_patch_socket_transfer(fd, &copy, flags, 0, &not_socket);
@@ -64,4 +80,11 @@ ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
         message->msg_flags = copy.msg_flags;
     }
     return result;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
+    if (!weave_patch_applies() || (flags & MSG_DONTWAIT) || message == NULL) {
+        return WEAVE_REAL(recvmsg)(fd, message, flags);
+    }
+    return weave_patch_green_recvmsg(fd, message, flags);
 }

@@ -7,7 +7,7 @@
 
 // Sleeps `duration_ns` cooperatively. Returns 0, EINTR (then `*left_ns` holds what was
 // not slept), or EPERM when it cannot park here.
-static int weave_patch_green_sleep(int64_t duration_ns, int64_t *left_ns) {
+static WEAVE_PATCH_SLOW int weave_patch_green_sleep(int64_t duration_ns, int64_t *left_ns) {
     __atomic_load_n(&weave_patch_enabled_flag, __ATOMIC_ACQUIRE);
     int64_t start = weave_patch_now_ns();
     int result = weave_patch_active.sleep_for(duration_ns);

@@ -42,13 +42,17 @@ struct weave_patch_real_functions {
 extern struct weave_patch_real_functions weave_patch_real;
 
 /// Looks every real function up (once; later calls return at once).
-void weave_patch_resolve_real_functions(void);
+__attribute__((cold)) void weave_patch_resolve_real_functions(void);
 
 /// glibc's `name`, looked up on first use.
 #define WEAVE_REAL(name) \
     (__builtin_expect(weave_patch_real.name != NULL, 1) \
         ? weave_patch_real.name \
         : (weave_patch_resolve_real_functions(), weave_patch_real.name))
+
+/// Marks a hook's cooperative path: out of line and cold, so that the pass-through path is
+/// a test and a jump to glibc.
+#define WEAVE_PATCH_SLOW __attribute__((noinline, cold))
 
 /// The callbacks GreenPatch installed.
 extern weave_patch_callbacks weave_patch_active;
