@@ -32,6 +32,7 @@ enum CooperativeWaits {
             return EPERM
         }
         defer { poller.cancel(registrations) }
+        CooperativeWaitCounters.descriptors.increment()
         do {
             let woken = try hub.waitForOtherThread(what: "a descriptor to be ready, in a hooked libc call", timeout: timeout) {
                 wake in wait.subscribe(wake)
@@ -45,6 +46,7 @@ enum CooperativeWaits {
 
     /// A poll on no descriptors: the time alone, or for ever.
     private static func parkForTime(hub: Hub, timeout: Double?) -> Int32 {
+        CooperativeWaitCounters.sleeps.increment()
         do {
             if let timeout {
                 try Green.sleep(timeout)
@@ -61,6 +63,7 @@ enum CooperativeWaits {
     /// Sleeps on the hub's timers (`weave_patch_callbacks.sleep_for`).
     static func sleep(nanoseconds: Int64) -> Int32 {
         guard Hub.parkableCurrent != nil else { return EPERM }
+        CooperativeWaitCounters.sleeps.increment()
         do {
             try Green.sleep(seconds(nanoseconds))
             return 0
@@ -82,6 +85,7 @@ enum CooperativeWaits {
             return EAI_SYSTEM
         }
         let lookup = NameLookup(node: node, service: service, hints: hints)
+        CooperativeWaitCounters.lookups.increment()
         do {
             let answer = try Green.runBlocking { lookup.run() }
             result?.pointee = answer.list
