@@ -24,8 +24,8 @@ public enum PatchBenchmarks {
         GreenPatch.patchAll()
         var results: [BenchmarkResult] = []
         // Plain threads, without a hub: the hooks' pass-through path.
-        onPlainThread { results.append(decision()) }
-        try onPlainThread { results += try pipeReads() }
+        results.append(try onPlainThread { decision() })
+        results += try onPlainThread { try pipeReads() }
         results += try crawl()
         return results
     }
@@ -110,11 +110,12 @@ public enum PatchBenchmarks {
     /// port; the thread serves until the process ends.
     private static func startPageServer() throws -> Int {
         let started = DispatchSemaphore(value: 0)
-        let outcome = ServerOutcome()
+        let outcome = ThreadOutcome<Int>()
         let delays = pageDelays
         let created = startDetachedThread {
+            let server: GreenHTTPServer
             do {
-                let server = try GreenHTTPServer { request in
+                server = try GreenHTTPServer { request in
                     let index = Int(request.uri.split(separator: "/").last ?? "") ?? 0
                     try Green.sleep(delays[index % delays.count])
                     return GreenHTTPResponse(text: "page \(index)")
@@ -122,10 +123,14 @@ public enum PatchBenchmarks {
                 server.start()
                 outcome.result = .success(server.port)
                 started.signal()
-                while true { try Green.sleep(3600) }
             } catch {
                 outcome.result = .failure(error)
                 started.signal()
+                return
+            }
+            // The main greenlet parks while the hub serves, until the process ends.
+            withExtendedLifetime(server) {
+                while (try? Green.sleep(3600)) != nil {}
             }
         }
         guard created == 0 else { throw BenchmarkError.workloadFailed("curl crawl", "pthread_create: \(created)") }
@@ -133,37 +138,22 @@ public enum PatchBenchmarks {
         return try outcome.result!.get()
     }
 
-    /// Runs `body` on a new thread, which has no hub, and waits for it.
-    private static func onPlainThread(_ body: () throws -> Void) rethrows {
-        try withoutActuallyEscaping(body) { body in
-            let box = BodyBox(body)
-            let done = DispatchSemaphore(value: 0)
-            _ = startDetachedThread {
-                box.run()
-                done.signal()
-            }
-            done.wait()
-            try box.result!.get()
+    /// Runs `body` on a new thread, which has no hub, waits for it and returns its result.
+    private static func onPlainThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) throws -> Value {
+        let outcome = ThreadOutcome<Value>()
+        let done = DispatchSemaphore(value: 0)
+        let created = startDetachedThread {
+            outcome.result = Result { try body() }
+            done.signal()
         }
+        guard created == 0 else { throw BenchmarkError.workloadFailed("patch", "pthread_create: \(created)") }
+        done.wait()
+        return try outcome.result!.get()
     }
 }
 
-/// The page server's port or error, handed from its thread to the crawler's.
-private final class ServerOutcome: @unchecked Sendable {
+/// A value handed from a thread to the one waiting for it.
+private final class ThreadOutcome<Value>: @unchecked Sendable {
     // Written before the semaphore is signalled, read after it is waited on.
-    var result: Result<Int, any Error>?
-}
-
-/// A body run on another thread while its caller waits for it.
-private final class BodyBox: @unchecked Sendable {
-    // The caller waits for the thread to finish, so the body and result are never
-    // touched by two threads at once.
-    private let body: () throws -> Void
-    var result: Result<Void, any Error>?
-
-    init(_ body: @escaping () throws -> Void) { self.body = body }
-
-    func run() {
-        result = Result { try body() }
-    }
+    var result: Result<Value, any Error>?
 }
