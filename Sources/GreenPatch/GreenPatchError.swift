@@ -9,6 +9,7 @@ public struct GreenPatchError: Error, CustomStringConvertible, Sendable {
         /// `GreenPatch.hookedFunctionNames`.
         public static let notHooked = Code("notHooked")
 
+        /// The code's name.
         public var description: String { name }
     }
 
@@ -22,5 +23,6 @@ public struct GreenPatchError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// The code and what to do, for logs and error output.
     public var description: String { "GreenPatchError.\(code): \(message)" }
 }

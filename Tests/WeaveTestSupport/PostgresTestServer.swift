@@ -26,6 +26,7 @@ public final class PostgresTestServer {
         /// Running as root, but there is no `postgres` user to run the server as.
         case noServerUser
 
+        /// What is missing and how to install it.
         public var description: String {
             switch self {
             case .notInstalled:

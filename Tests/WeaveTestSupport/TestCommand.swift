@@ -15,6 +15,7 @@ public enum TestCommand {
         /// What it wrote to standard output and standard error.
         public var output: String
 
+        /// The command line, its status and its output.
         public var description: String {
             "\(command.joined(separator: " ")) failed with status \(status): \(output)"
         }
