@@ -75,6 +75,16 @@ final class PassthroughTests: XCTestCase {
         ])
     }
 
+    func testTheHubsOwnCallbacksPassThrough() throws {
+        let lines = try runPatched {
+            let inHub = UncheckedBox<Int32>(-1)
+            Hub.current.eventLoop.execute { inHub.value = weave_patch_applies() }
+            try Green.sleep(0.05)
+            return ["main greenlet \(weave_patch_applies())", "hub \(inHub.value)"]
+        }
+        XCTAssertEqual(lines, ["main greenlet 1", "hub 0"])
+    }
+
     func testUnpatchedNothingWaitsCooperatively() {
         XCTAssertFalse(GreenPatch.isPatched)
         XCTAssertEqual(weave_patch_applies(), 0)
