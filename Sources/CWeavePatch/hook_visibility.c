@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 extern int fcntl64(int, int, ...);
+extern ssize_t __read_chk(int, void *, size_t, size_t);
+extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
+extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, __SOCKADDR_ARG, socklen_t *);
+extern int __poll_chk(struct pollfd *, nfds_t, int, size_t);
 
 struct weave_patch_hook {
     const char *name;
@@ -26,6 +30,8 @@ int weave_patch_hook_is_visible(const char *name) {
         { "connect", (void *)connect }, { "accept", (void *)accept }, { "accept4", (void *)accept4 },
         { "poll", (void *)poll }, { "ppoll", (void *)ppoll }, { "select", (void *)select },
         { "getaddrinfo", (void *)getaddrinfo }, { "fcntl", (void *)fcntl }, { "fcntl64", (void *)fcntl64 },
+        { "__read_chk", (void *)__read_chk }, { "__recv_chk", (void *)__recv_chk },
+        { "__recvfrom_chk", (void *)__recvfrom_chk }, { "__poll_chk", (void *)__poll_chk },
     };
     for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
         if (strcmp(hooks[i].name, name) == 0) return dlsym(RTLD_DEFAULT, name) == hooks[i].hook;

@@ -37,6 +37,10 @@ struct weave_patch_real_functions {
     int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
     int (*fcntl)(int, int, ...);
     int (*fcntl64)(int, int, ...);
+    ssize_t (*__read_chk)(int, void *, size_t, size_t);
+    ssize_t (*__recv_chk)(int, void *, size_t, size_t, int);
+    ssize_t (*__recvfrom_chk)(int, void *, size_t, size_t, int, __SOCKADDR_ARG, socklen_t *);
+    int (*__poll_chk)(struct pollfd *, nfds_t, int, size_t);
 };
 
 extern struct weave_patch_real_functions weave_patch_real;

@@ -50,6 +50,10 @@ static void weave_patch_find_all(void) {
     WEAVE_FIND(getaddrinfo);
     WEAVE_FIND(fcntl);
     WEAVE_FIND(fcntl64);
+    WEAVE_FIND(__read_chk);
+    WEAVE_FIND(__recv_chk);
+    WEAVE_FIND(__recvfrom_chk);
+    WEAVE_FIND(__poll_chk);
 }
 
 void weave_patch_resolve_real_functions(void) {

@@ -15,7 +15,8 @@ import Logging
 /// Once it is on, a call to `sleep`, `usleep`, `nanosleep`, `clock_nanosleep`, `read`,
 /// `readv`, `recv`, `recvfrom`, `recvmsg`, `write`, `writev`, `send`, `sendto`, `sendmsg`,
 /// `connect`, `accept`, `accept4`, `poll`, `ppoll` (without a signal mask), `select` or
-/// `getaddrinfo` made by a greenlet on a thread that has a hub parks only that greenlet
+/// `getaddrinfo` (or the fortified `__read_chk`, `__recv_chk`, `__recvfrom_chk`,
+/// `__poll_chk`) made by a greenlet on a thread that has a hub parks only that greenlet
 /// (name lookups run on the blocking pool); the hub runs the others meanwhile. Calls from
 /// other threads, from the hub itself (NIO's callbacks), on descriptors their owner made
 /// non-blocking, and with `MSG_DONTWAIT` pass straight through. `fcntl(F_GETFL)` still
@@ -57,6 +58,7 @@ public enum GreenPatch {
         "poll", "ppoll", "select",
         "getaddrinfo",
         "fcntl", "fcntl64",
+        "__read_chk", "__recv_chk", "__recvfrom_chk", "__poll_chk",
     ]
 
     /// Whether calls to `functionName` from shared libraries reach this executable's hook:

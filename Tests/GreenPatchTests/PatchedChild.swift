@@ -75,6 +75,16 @@ final class Ticker {
     }
 }
 
+/// A green thread that writes the byte `value` to `fd` after 0.05 s: what another greenlet
+/// waits for.
+func spawnLateWrite(of value: UInt8, to fd: Int32) -> GreenThread<Void> {
+    Green.spawn {
+        try Green.sleep(0.05)
+        var byte = value
+        _ = write(fd, &byte, 1)
+    }
+}
+
 /// A pipe's two ends: (read, write).
 func makePipe() -> (Int32, Int32) {
     var fds: [Int32] = [0, 0]

@@ -1,3 +1,4 @@
+import CWeavePatch
 import GreenHub
 import GreenPatch
 import XCTest
@@ -37,5 +38,25 @@ final class PipeHookTests: XCTestCase {
             return ["wrote all: \(written == size)", "read all: \(received == message)", "writer was \(modeDuring)"]
         }
         XCTAssertEqual(lines, ["wrote all: true", "read all: true", "writer was blocking"])
+    }
+
+    func testTheFortifiedReadWaitsCooperativelyToo() throws {
+        let lines = try runPatched {
+            let (reader, writer) = makePipe()
+            defer {
+                close(reader)
+                close(writer)
+            }
+            // If __read_chk blocked the thread, the writer could never run.
+            let receiver = Green.spawn { () -> String in
+                var byte: UInt8 = 0
+                let count = __read_chk(reader, &byte, 1, 1)
+                return "read \(count) \(byte)"
+            }
+            let sender = spawnLateWrite(of: 9, to: writer)
+            try sender.get()
+            return [try receiver.get()]
+        }
+        XCTAssertEqual(lines, ["read 1 9"])
     }
 }

@@ -21,11 +21,7 @@ final class PollHookTests: XCTestCase {
                 let ready = poll(&entry, 1, 5000)
                 return "poll \(ready) readable \(entry.revents & Int16(POLLIN) != 0)"
             }
-            let writerThread = Green.spawn {
-                try Green.sleep(0.05)
-                var byte: UInt8 = 1
-                _ = write(writer, &byte, 1)
-            }
+            let writerThread = spawnLateWrite(of: 1, to: writer)
             var answers = [try poller.get()]
             try writerThread.get()
             let ticker = Ticker()
@@ -63,11 +59,7 @@ final class PollHookTests: XCTestCase {
                 var limit = timespec(tv_sec: 5, tv_nsec: 0)
                 return "ppoll \(ppoll(&entry, 1, &limit, nil))"
             }
-            let writerThread = Green.spawn {
-                try Green.sleep(0.05)
-                var byte: UInt8 = 1
-                _ = write(writer, &byte, 1)
-            }
+            let writerThread = spawnLateWrite(of: 1, to: writer)
             try writerThread.get()
             return [try selector.get(), try ppoller.get()]
         }

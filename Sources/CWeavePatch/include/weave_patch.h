@@ -25,6 +25,12 @@ extern "C" {
 extern int ppoll(struct pollfd *fds, nfds_t count, const struct timespec *timeout, const __sigset_t *mask);
 #endif
 
+#if !defined(__USE_FORTIFY_LEVEL) || __USE_FORTIFY_LEVEL == 0
+/// glibc's fortified read, which <unistd.h> declares only under _FORTIFY_SOURCE: hooked
+/// like read (code built with _FORTIFY_SOURCE calls it when it knows its buffer's size).
+extern ssize_t __read_chk(int fd, void *buffer, size_t count, size_t buffer_length);
+#endif
+
 /// What a hook asks of the Swift side when the calling greenlet must wait. Each runs on
 /// the calling greenlet and parks only it.
 typedef struct weave_patch_callbacks {
