@@ -20,7 +20,9 @@ let package = Package(
         .library(name: "Executors", targets: ["Executors"]),
         .library(name: "WeaveServices", targets: ["WeaveServices"]),
         .library(name: "Managers", targets: ["Managers"]),
+        .library(name: "GreenPatch", targets: ["GreenPatch"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
+        .executable(name: "weave-patch-bench", targets: ["WeavePatchBenchCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -175,6 +177,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // monkey.patch_all(): the libc functions an executable linking it defines (sleep,
+        // read, recv, poll, connect, getaddrinfo, ...), passing through to glibc's until
+        // GreenPatch turns them on; then greenlets' blocking calls wait on their hub.
+        .target(name: "CWeavePatch", dependencies: ["CWeaveContext"]),
+        .target(
+            name: "GreenPatch",
+            dependencies: [
+                "CWeavePatch",
+                "Greenlets",
+                "GreenHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // A blocking libcurl GET (curl_easy_perform), the unchanged C workload of GreenPatch's
+        // tests and benchmark. Needs libcurl's headers (libcurl4-openssl-dev).
+        .target(name: "CWeaveCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors", "Managers"],
@@ -188,6 +208,18 @@ let package = Package(
         .target(
             name: "WeaveBench",
             dependencies: ["Weave"],
+            swiftSettings: strict
+        ),
+        // The `patch` benchmark suite, in an executable of its own: it patches its process
+        // and links libcurl, which the `weave` CLI must build without.
+        .target(
+            name: "WeavePatchBench",
+            dependencies: ["WeaveBench", "GreenPatch", "GreenHub", "GreenNet", "CWeavePatch", "CWeaveCurl"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WeavePatchBenchCLI",
+            dependencies: ["WeaveBench", "WeavePatchBench"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -260,11 +292,26 @@ let package = Package(
             dependencies: ["Managers", "GreenHub", "WeaveTestSupport"],
             swiftSettings: strict
         ),
+        // libpq (libpq-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Tests/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .testTarget(
+            name: "GreenPatchTests",
+            dependencies: [
+                "GreenPatch", "GreenHub", "GreenNet", "Multiprocessing", "WeaveTestSupport", "CWeaveCurl", "CLibPQ",
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WeaveTourTests",
             dependencies: [
                 "WeaveTour",
                 "WeaveServices",
+                "GreenPatch",
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,6 +10,7 @@
 _Thread_local void *weave_thread_state_slot __attribute__((tls_model("initial-exec")));
 _Thread_local int weave_exclusivity_base_is_empty __attribute__((tls_model("initial-exec")));
 _Thread_local void **weave_access_set_head __attribute__((tls_model("initial-exec")));
+_Thread_local weave_context *weave_hub_context __attribute__((tls_model("initial-exec")));
 static pthread_key_t weave_thread_state_key;
 static pthread_once_t weave_thread_state_key_once = PTHREAD_ONCE_INIT;
 static void (*weave_thread_state_destructor)(void *);

@@ -1,3 +1,4 @@
+import CWeaveContext
 import CWeaveProcess
 import DequeModule
 import Greenlets
@@ -85,6 +86,8 @@ public final class Hub {
             return nil
         }
         hubGreenlet = greenlet
+        // Lets C code (CWeavePatch's libc hooks) tell the hub from the greenlets it runs.
+        weave_set_hub_context(greenlet.contextPointer)
         threadToken = Greenlet.threadIdentity!
         monitor = BlockingMonitor.fromEnvironment()
         // A child forked from this thread must not run this loop: its descriptors would

@@ -158,6 +158,12 @@ public final class Greenlet {
         try core.resumeHandingNothing()
     }
 
+    /// This greenlet's machine context, for a C layer that compares it with the running
+    /// one (`weave_running_context`); valid while the greenlet lives.
+    package var contextPointer: UnsafeMutablePointer<weave_context> {
+        core.context
+    }
+
     /// State a higher layer keeps for this greenlet (the hub's record of it); released
     /// when the greenlet finishes.
     package var attachment: AnyObject? {

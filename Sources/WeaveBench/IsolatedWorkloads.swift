@@ -26,32 +26,16 @@ public enum IsolatedWorkloads {
     /// `name<TAB>value<TAB>unit`, the form `run(_:)` reads back.
     public static func runHere(_ name: String) throws -> String {
         guard let workload = all[name] else { throw BenchmarkError.unknownSuite(name) }
-        return try workload().map { "\($0.name)\t\($0.value)\t\($0.unit.rawValue)" }.joined(separator: "\n")
+        return BenchmarkReport(suite: name, results: try workload()).lines
     }
 
     /// Runs workload `name` in a fresh copy of this executable and reads its results.
     static func run(_ name: String) throws -> [BenchmarkResult] {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         #if os(macOS)
-        child.executableURL = Bundle.main.executableURL
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        #else
+        let executable = URL(fileURLWithPath: "/proc/self/exe")
         #endif
-        child.arguments = ["bench-workload", name]
-        let output = Pipe()
-        child.standardOutput = output
-        try child.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        guard child.terminationStatus == 0 else {
-            throw BenchmarkError.workloadFailed(name, "exit status \(child.terminationStatus)")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        return try text.split(separator: "\n").map { line in
-            let fields = line.split(separator: "\t")
-            guard fields.count == 3, let value = Double(fields[1]),
-                let unit = BenchmarkResult.Unit(rawValue: String(fields[2]))
-            else { throw BenchmarkError.workloadFailed(name, "unreadable line '\(line)'") }
-            return BenchmarkResult(name: String(fields[0]), value: value, unit: unit)
-        }
+        return try ChildRun.results(of: executable, arguments: ["bench-workload", name], name: name)
     }
 }

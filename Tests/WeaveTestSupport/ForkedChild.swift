@@ -30,17 +30,7 @@ public func runInForkedChild(_ body: () -> Void) -> ForkedChildOutcome {
         _exit(0)
     }
     close(fds[1])
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = read(fds[0], &buffer, buffer.count)
-        if count > 0 {
-            output += buffer[0..<count]
-        } else if count == 0 || errno != EINTR {
-            break
-        }
-    }
-    close(fds[0])
+    let output = drainAndClose(fds[0])
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let termination = status & 0x7f

@@ -4,6 +4,7 @@ import GreenNet
 import Greenlets
 import Logging
 import Managers
+import GreenPatch
 import Multiprocessing
 import ServiceLifecycle
 import Threading
@@ -203,6 +204,27 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(try counts["done"], 4)
         XCTAssertEqual(try finished.snapshot().sorted(), ["worker-1", "worker-2", "worker-3", "worker-4"])
         try manager.shutdown()
+    }
+
+    func testMonkeyPatchExample() throws {
+        // Patching lasts as long as the process: the example runs as a forked child's main.
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let report = try ProcessQueue<Double>()
+        let child = ChildProcess(name: "patched-main") {
+            GreenPatch.patchAll()  // the first line of main, as monkey.patch_all() is in Python
+            let start = ContinuousClock.now
+            let sleepers = (1...100).map { _ in Green.spawn { Glibc.sleep(1) } }
+            try Green.joinAll(sleepers)
+            print(ContinuousClock.now - start)  // about 1 second, not 100
+            let elapsed = (ContinuousClock.now - start).components
+            try report.put(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        }
+        try child.start()
+        let elapsed = try report.get(timeout: 60)
+        XCTAssertTrue(try child.join(timeout: 10))
+        XCTAssertEqual(child.exitCode, 0)
+        XCTAssertGreaterThanOrEqual(elapsed, 0.99)
+        XCTAssertLessThan(elapsed, 10)  // 100 s one after another
     }
 
     func testEveryReadmeExampleIsHere() throws {

@@ -139,6 +139,16 @@ static inline void weave_set_current_context(weave_context *context) {
     weave_running_context = context;
 }
 
+/// The context of the calling thread's hub greenlet, or NULL while the thread has no hub.
+/// With weave_running_context it answers, in two loads, "is a greenlet other than the hub
+/// running on a hub's thread?" (the libc hooks of CWeavePatch ask it on every call).
+extern _Thread_local weave_context *weave_hub_context __attribute__((tls_model("initial-exec")));
+
+/// Records `context` as the calling thread's hub greenlet (GreenHub's Hub does, once).
+static inline void weave_set_hub_context(weave_context *context) {
+    weave_hub_context = context;
+}
+
 /// Installs, once per process, the SIGSEGV/SIGBUS handler that recognises a greenlet's guard
 /// region, and gives the calling thread an alternate signal stack if it has none.
 /// Returns 0 or an errno value.
