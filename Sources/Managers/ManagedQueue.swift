@@ -11,8 +11,10 @@ public struct ManagedQueue<Element: Codable>: Sendable {
     let core: ProxyCore
 
     /// Puts `element` at the back, waiting while the queue is full (Python's `q.put(x)`).
-    /// - Parameter timeout: Seconds to wait for room: nil waits for ever, 0 does not wait
-    ///   (Python's `put_nowait`).
+    /// - Parameters:
+    ///   - element: The value to put.
+    ///   - timeout: Seconds to wait for room: nil waits for ever, 0 does not wait (Python's
+    ///     `put_nowait`).
     /// - Throws: `ManagerError` `.queueFull` when no room came in time.
     @DurationOverload
     public func put(_ element: Element, timeout: Double? = nil) throws {

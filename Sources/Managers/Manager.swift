@@ -232,8 +232,10 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// A shared dictionary (Python's `manager.dict()`).
-    /// - Parameter name: nil makes a new one; a name returns the one every process asking
-    ///   for that name shares, made on first use (how processes that `connect()` find it).
+    /// - Parameters:
+    ///   - name: nil makes a new one; a name returns the one every process asking for that
+    ///     name shares, made on first use (how processes that `connect()` find it).
+    ///   - type: The dictionary's type, when the call site does not say it.
     /// - Throws: `ManagerError` `.wrongKind` when the name belongs to another kind;
     ///   `.notStarted`, `.managerStopped`.
     public func dictionary<Key: Codable & Hashable, Value: Codable>(
@@ -255,9 +257,11 @@ public final class Manager: @unchecked Sendable {
         ManagedNamespace(core: try create(.namespace, named: name))
     }
 
-    /// A shared queue (Python's `manager.Queue(maxsize)`); `name` as for
-    /// `dictionary(named:of:)`.
-    /// - Parameter maximumCount: The most elements it holds before `put` waits; 0 for no limit.
+    /// A shared queue (Python's `manager.Queue(maxsize)`).
+    /// - Parameters:
+    ///   - name: As for `dictionary(named:of:)`.
+    ///   - type: The element type, when the call site does not say it.
+    ///   - maximumCount: The most elements it holds before `put` waits; 0 for no limit.
     public func queue<Element: Codable>(
         named name: String? = nil, of type: Element.Type = Element.self, maximumCount: Int = 0
     ) throws -> ManagedQueue<Element> {
