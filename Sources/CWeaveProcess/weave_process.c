@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #if defined(__APPLE__)
 #include <dlfcn.h>
 #endif
@@ -24,6 +26,36 @@
 #include <time.h>
 #include <unistd.h>
 #endif
+
+static void weave_process_reset_inherited_signals(void) {
+    struct sigaction default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(SIGTERM, &default_action, NULL);
+    static const int caught_only[] = {SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t index = 0; index < sizeof caught_only / sizeof caught_only[0]; index++) {
+        struct sigaction current;
+        if (sigaction(caught_only[index], NULL, &current) != 0) continue;
+        if (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) {
+            sigaction(caught_only[index], &default_action, NULL);
+        }
+    }
+}
+
+pid_t weave_process_fork_with_default_signals(void) {
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t pid = fork();
+    int saved = errno;
+    if (pid == 0) {
+        weave_process_reset_inherited_signals();
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    errno = saved;
+    return pid;
+}
 
 int weave_process_set_parent_death_signal(int signal_number) {
 #if defined(__linux__)

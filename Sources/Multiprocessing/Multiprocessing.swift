@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Atomics
+import CWeaveProcess
 
 /// Module-level queries and settings (Python's `multiprocessing.current_process()`,
 /// `parent_process()`, `active_children()`, `cpu_count()`), and the spawn bootstrap.

@@ -42,13 +42,10 @@ func retrying<Result: FixedWidthInteger>(
 package enum Syscalls {
     // MARK: Processes
 
-    /// `fork()`.
+    /// `fork()`, with the child's SIGTERM at its default action (see
+    /// `weave_process_fork_with_default_signals`).
     static func fork() throws -> pid_t {
-        #if canImport(Glibc)
-        try retrying("fork()") { Glibc.fork() }
-        #else
-        try retrying("fork()") { Darwin.fork() }
-        #endif
+        try retrying("fork()") { weave_process_fork_with_default_signals() }
     }
 
     /// `_exit(code)`: leaves a forked child without running the parent's exit handlers.
@@ -210,8 +207,22 @@ package enum Syscalls {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // SIGTERM at its default action in the child, whatever this process does with it,
+        // so that terminate() ends the child.
+        #if canImport(Glibc)
+        var attributes = posix_spawnattr_t()
+        #else
+        var attributes: posix_spawnattr_t? = nil
+        #endif
+        try check("posix_spawnattr_init", posix_spawnattr_init(&attributes))
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        try check("posix_spawnattr_setsigdefault", posix_spawnattr_setsigdefault(&attributes, &defaults))
+        try check("posix_spawnattr_setflags", posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF)))
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         try check("posix_spawn(\(executable))", result)
         return pid
     }

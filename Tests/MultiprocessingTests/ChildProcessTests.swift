@@ -59,6 +59,26 @@ final class ChildProcessTests: XCTestCase {
         try sleeper.terminate()
     }
 
+    func testTerminateEndsAChildWhoseParentCaughtOrIgnoredSIGTERM() throws {
+        // A program under swift-service-lifecycle catches SIGTERM; one that ignores it is
+        // no different for its children: terminate() must still end them.
+        for disposition in ["caught", "ignored"] {
+            if disposition == "caught" {
+                signal(SIGTERM) { _ in }
+            } else {
+                signal(SIGTERM, SIG_IGN)
+            }
+            defer { signal(SIGTERM, SIG_DFL) }
+            let sleeper = ChildProcess(startMethod: .fork) { while true { usleep(100_000) } }
+            try sleeper.start()
+            try sleeper.terminate()
+            let ended = try sleeper.join(timeout: 10)
+            if !ended { try sleeper.kill() }
+            XCTAssertTrue(ended, "a parent that \(disposition) SIGTERM left its child deaf to terminate()")
+            XCTAssertEqual(sleeper.exitCode, ended ? -SIGTERM : -SIGKILL, disposition)
+        }
+    }
+
     func testMisuseGivesClearErrors() throws {
         let child = ChildProcess(startMethod: .fork) {}
         XCTAssertThrowsError(try child.join()) { XCTAssertEqual(($0 as? MultiprocessingError)?.code, .notStarted) }

@@ -178,6 +178,8 @@ final class ReadmeExamplesTests: XCTestCase {
         }
         try await group.run()  // until SIGTERM: the server drains, the workers finish and exit
         terminator.cancel()
+        _ = await terminator.result
+        signal(SIGTERM, SIG_DFL)
         XCTAssertEqual(workers.count, 2)
         for pid in workers {
             XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone")

@@ -9,6 +9,16 @@
 /// exits (Linux `prctl(PR_SET_PDEATHSIG)`). Returns 0, or -1 with errno (ENOSYS elsewhere).
 int weave_process_set_parent_death_signal(int signal_number);
 
+/// `fork()`, with the child's signals set up before any can be delivered to it: SIGTERM at
+/// its default action, whatever the parent did with it, so that `terminate()` ends the
+/// child; SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 at theirs when the parent caught them
+/// (a handler of the parent's, such as libdispatch's signal sources that
+/// swift-service-lifecycle uses, has nothing to run on in a forked child). Signals the
+/// parent ignored stay ignored. Every signal is blocked across the fork and the reset, so
+/// one sent to the child at once waits for its new disposition. Returns what `fork` returns,
+/// with `errno` set as it sets it.
+pid_t weave_process_fork_with_default_signals(void);
+
 /// Leaves the process at once with `code` (`_exit`), without resolving `_exit` lazily in
 /// the caller: a forked child pays for every first call its parent never made.
 __attribute__((noreturn)) void weave_process_exit_immediately(int code);
