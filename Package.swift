@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -17,6 +18,7 @@ let package = Package(
         .library(name: "GreenNet", targets: ["GreenNet"]),
         .library(name: "Threading", targets: ["Threading"]),
         .library(name: "Executors", targets: ["Executors"]),
+        .library(name: "WeaveServices", targets: ["WeaveServices"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
     ],
     dependencies: [
@@ -29,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -38,6 +42,16 @@ let package = Package(
         // Process-side shims that Glibc's import cannot reach (variadic prctl and syscall,
         // the _GNU_SOURCE posix_spawn chdir action).
         .target(name: "CWeaveProcess"),
+        // `@DurationOverload`: every `Duration` twin of a `Double`-seconds API, from one macro.
+        .macro(
+            name: "WeaveMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "WeaveDurations", dependencies: ["WeaveMacros"], swiftSettings: strict),
         .target(
             name: "Greenlets",
             dependencies: [
@@ -65,6 +79,7 @@ let package = Package(
                 "CWeaveContext",
                 "CWeaveProcess",
                 "Greenlets",
+                "WeaveDurations",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,6 +97,7 @@ let package = Package(
                 "CWeaveProcess",
                 "Greenlets",
                 "GreenHub",
+                "WeaveDurations",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,8 +117,10 @@ let package = Package(
         .target(
             name: "Threading",
             dependencies: [
+                "WeaveDurations",
                 "CWeaveThreading",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -111,11 +129,30 @@ let package = Package(
         .target(
             name: "Executors",
             dependencies: [
+                "WeaveDurations",
                 "GreenHub",
+                "Threading",
                 "Multiprocessing",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // swift-service-lifecycle: green servers, pools and managers as `Service`s that a
+        // `ServiceGroup` starts and shuts down gracefully.
+        .target(
+            name: "WeaveServices",
+            dependencies: [
+                "Executors",
+                "GreenHub",
+                "GreenNet",
+                "Multiprocessing",
+                "Threading",
+                "WeaveDurations",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -172,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GreenNetTests",
-            dependencies: ["GreenNet", "Multiprocessing", "WeaveTour", "WeaveTestSupport"],
+            dependencies: ["GreenNet", "Multiprocessing", "WeaveTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -181,6 +218,7 @@ let package = Package(
                 "Threading",
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -190,8 +228,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WeaveServicesTests",
+            dependencies: [
+                "WeaveServices",
+                "WeaveTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WeaveTourTests",
-            dependencies: ["WeaveTour", "WeaveTestSupport"],
+            dependencies: [
+                "WeaveTour",
+                "WeaveServices",
+                "WeaveTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -28,6 +28,7 @@ public struct ExecutorError: Error, Sendable, Equatable, CustomStringConvertible
             case .timedOut: "timedOut"
             case .cancelled: "cancelled"
             case .invalidArgument: "invalidArgument"
+            case .brokenExecutor: "brokenExecutor"
             default: "code \(raw)"
             }
         }

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// One interface over processes, threads and greenlets — Python's
 /// `concurrent.futures.Executor`.
 ///
@@ -48,6 +50,7 @@ public protocol PoolExecutor: AnyObject, Sendable {
 
 extension PoolExecutor {
     /// Submits one task per input, then collects the outputs in input order.
+    @DurationOverload
     public func map<Input: Sendable, Output: Codable & Sendable>(
         _ inputs: some Sequence<Input>,
         timeout: Double?,
@@ -62,16 +65,7 @@ extension PoolExecutor {
         _ inputs: some Sequence<Input>,
         _ transform: @escaping @Sendable (Input) throws -> Output
     ) throws -> [Output] {
-        try map(inputs, timeout: nil, transform)
-    }
-
-    /// `map(_:timeout:_:)` with a `Duration` limit.
-    public func map<Input: Sendable, Output: Codable & Sendable>(
-        _ inputs: some Sequence<Input>,
-        timeout: Duration?,
-        _ transform: @escaping @Sendable (Input) throws -> Output
-    ) throws -> [Output] {
-        try map(inputs, timeout: timeout?.weaveSeconds, transform)
+        try map(inputs, timeout: Double?.none, transform)
     }
 
     /// Waits for every submitted task, then lets the workers go: `shutdown(wait: true,

@@ -1,4 +1,5 @@
 import Synchronization
+import WeaveDurations
 
 /// The eventual result of work handed to an executor or a pool — Python's
 /// `concurrent.futures.Future`, and `multiprocessing`'s `AsyncResult`.
@@ -65,6 +66,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
     /// - Throws: The error the work threw; `ExecutorError` with code `timedOut` when
     ///   `timeout` runs out first (the work goes on), or `cancelled`; in a greenlet, an
     ///   error thrown into it meanwhile.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Value {
         guard try waitThrowing(timeout: timeout) else {
             throw ExecutorError(.timedOut, "the future was not done within \(timeout ?? 0) s")
@@ -78,6 +80,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
     /// - Returns: Whether the future is done.
     /// - Throws: In a greenlet, an error thrown into it meanwhile (a kill, a scoped
     ///   timeout); plain code never sees one.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         try waitThrowing(timeout: timeout)

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// When `PoolFutures.wait(_:timeout:returnWhen:)` returns (Python's `FIRST_COMPLETED`,
 /// `FIRST_EXCEPTION` and `ALL_COMPLETED`).
 public enum FutureWaitCondition: Sendable {
@@ -18,6 +20,7 @@ public enum PoolFutures {
     /// - Returns: The futures that are done and those that are not, each in the order
     ///   given.
     /// - Throws: In a greenlet, an error thrown into it meanwhile.
+    @DurationOverload
     public static func wait<Value>(
         _ futures: [PoolFuture<Value>],
         timeout: Double? = nil,
@@ -45,15 +48,6 @@ public enum PoolFutures {
         return (done.map { futures[$0] }, notDone.map { futures[$0] })
     }
 
-    /// `wait(_:timeout:returnWhen:)` with a `Duration`.
-    public static func wait<Value>(
-        _ futures: [PoolFuture<Value>],
-        timeout: Duration?,
-        returnWhen condition: FutureWaitCondition = .allCompleted
-    ) throws -> (done: [PoolFuture<Value>], notDone: [PoolFuture<Value>]) {
-        try wait(futures, timeout: timeout?.weaveSeconds, returnWhen: condition)
-    }
-
     /// The futures in the order they finish (Python's `as_completed`):
     ///
     /// ```swift
@@ -65,13 +59,9 @@ public enum PoolFutures {
     ///
     /// - Parameter timeout: Seconds, from this call, for all of them to finish; `next()`
     ///   throws `ExecutorError` with code `timedOut` once it has passed.
+    @DurationOverload
     public static func asCompleted<Value>(_ futures: [PoolFuture<Value>], timeout: Double? = nil) -> AsCompletedIterator<Value> {
         AsCompletedIterator(futures, deadline: timeout.map { ContinuousClock.now.advanced(by: .seconds($0)) })
-    }
-
-    /// `asCompleted(_:timeout:)` with a `Duration`.
-    public static func asCompleted<Value>(_ futures: [PoolFuture<Value>], timeout: Duration?) -> AsCompletedIterator<Value> {
-        asCompleted(futures, timeout: timeout?.weaveSeconds)
     }
 
     /// The values of `futures` in their order, each waited for until a shared deadline

@@ -1,6 +1,7 @@
 import CWeaveContext
 import Logging
 import Metrics
+import WeaveDurations
 
 #if canImport(Glibc)
 import Glibc
@@ -124,6 +125,7 @@ extension Hub {
     ///   - logger: Where reports go; by default the label `weave.hub.blocking`, through
     ///     whatever `LoggingSystem` the program bootstrapped (standard error unless it
     ///     chose otherwise).
+    @DurationOverload
     public func detectBlocking(
         threshold: Double = 0.1,
         logger: Logger = Logger(label: "weave.hub.blocking")

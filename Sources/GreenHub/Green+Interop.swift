@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import WeaveDurations
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,7 @@ extension Green {
     /// The event loop keeps running meanwhile, so this is safe on the hub's own loop
     /// (NIO's `wait()` would deadlock there).
     /// - Throws: The future's error, or an error raised in the greenlet meanwhile.
+    @DurationOverload
     public static func wait<Value: Sendable>(_ future: EventLoopFuture<Value>, timeout: Double? = nil) throws -> Value {
         let hub = Hub.current
         let slot = ResultSlot<Value>()
@@ -48,6 +50,7 @@ extension Green {
     /// the hub's thread. If the greenlet is interrupted meanwhile (a kill, a timeout), the
     /// task is cancelled.
     /// - Throws: What `operation` throws, or the error that interrupted the greenlet.
+    @DurationOverload
     public static func await<Result: Sendable>(
         timeout: Double? = nil,
         _ operation: @escaping @Sendable () async throws -> Result

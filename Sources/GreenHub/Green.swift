@@ -1,5 +1,6 @@
 import DequeModule
 import Greenlets
+import WeaveDurations
 
 /// The gevent-style API of the calling thread's hub: `Green.spawn`, `Green.sleep`,
 /// `Green.joinAll` and friends.
@@ -34,6 +35,7 @@ public enum Green {
     }
 
     /// Starts `body` in a new green thread after `delay` seconds — `gevent.spawn_later`.
+    @DurationOverload
     @discardableResult
     public static func spawnLater<Value>(
         _ delay: Double,
@@ -55,6 +57,7 @@ public enum Green {
     /// gives every other ready greenlet a turn and comes back.
     ///
     /// - Throws: An error raised in the greenlet while it sleeps (a kill, a scoped timeout).
+    @DurationOverload(label: "for")
     public static func sleep(_ seconds: Double) throws {
         try Hub.withCurrent { hub in
             if seconds > 0 {
@@ -75,6 +78,7 @@ public enum Green {
     ///   - raiseError: Whether to throw the first error a green thread ends with, as
     ///     soon as it does.
     /// - Returns: The green threads that finished, in the order they did.
+    @DurationOverload
     @discardableResult
     public static func joinAll(
         _ threads: [AnyGreenThread],
@@ -98,6 +102,7 @@ public enum Green {
     ///   - error: What to raise in each; `GreenletExit` by default.
     ///   - wait: Whether to wait until they have all finished.
     ///   - timeout: With `wait`, seconds to wait at most.
+    @DurationOverload
     public static func killAll(
         _ threads: [AnyGreenThread],
         error: any Error = GreenletExit(),
@@ -117,6 +122,7 @@ public enum Green {
     ///
     /// Iterating blocks the running greenlet until the next one finishes; iteration ends
     /// when all have, or when `timeout` seconds have passed since the call.
+    @DurationOverload
     public static func completed(_ threads: [AnyGreenThread], timeout: Double? = nil) throws -> CompletionSequence {
         let hub = Hub.current
         try hub.checkThread()
@@ -130,6 +136,7 @@ public enum Green {
     ///
     /// - Throws: `GreenTimeoutError` if time runs out while `body` waits, and whatever
     ///   `body` throws.
+    @DurationOverload
     public static func withTimeout<Result>(_ seconds: Double, _ body: () throws -> Result) throws -> Result {
         let hub = Hub.current
         let me = hub.runningRecord

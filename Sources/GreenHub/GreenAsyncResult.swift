@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A one-shot promise that greenlets wait on: completed once with a value or an error —
 /// `gevent.event.AsyncResult`.
 ///
@@ -97,6 +99,7 @@ public final class GreenAsyncResult<Value>: CustomStringConvertible {
     /// - Throws: The error it was completed with; `GreenTimeoutError` if `timeout` runs
     ///   out first; an error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if nothing can ever complete it; `HubError.wrongThread`.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Value {
         try hub.checkThread()
         while true {
@@ -125,6 +128,7 @@ public final class GreenAsyncResult<Value>: CustomStringConvertible {
     /// - Returns: Whether it is complete (`false` when `timeout` ran out first).
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if nothing can ever complete it; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A rendezvous between greenlets, with no room for items: `put` blocks until a getter
 /// takes the item, and `get` until a putter brings one — `gevent.queue.Channel` (Go's
 /// unbuffered channel).
@@ -40,6 +42,7 @@ public final class GreenChannel<Element>: CustomStringConvertible, Sequence {
     /// - Throws: `GreenQueueError.full` when no getter takes it in time (the item is not
     ///   delivered); `GreenQueueError.shutDown`; an error raised in the waiting greenlet
     ///   (a kill, a scoped timeout); `HubError.deadlock`; `HubError.wrongThread`.
+    @DurationOverload
     public func put(_ item: Element, blocking: Bool = true, timeout: Double? = nil) throws {
         try queue.put(item, blocking: blocking, timeout: timeout)
     }
@@ -62,6 +65,7 @@ public final class GreenChannel<Element>: CustomStringConvertible, Sequence {
     /// - Throws: `GreenQueueError.empty` when no putter comes in time;
     ///   `GreenQueueError.shutDown`; an error raised in the waiting greenlet (a kill, a
     ///   scoped timeout); `HubError.deadlock`; `HubError.wrongThread`.
+    @DurationOverload
     public func get(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
         try queue.get(blocking: blocking, timeout: timeout)
     }

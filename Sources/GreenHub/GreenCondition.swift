@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A condition variable for greenlets: wait, holding a lock, until another greenlet
 /// notifies — `threading.Condition` for greenlets (gevent has no green Condition of its
 /// own; monkey-patched `threading.Condition` plays the part).
@@ -63,6 +65,7 @@ public final class GreenCondition: CustomStringConvertible {
 
     /// Acquires the underlying lock — `acquire(blocking, timeout)`; see
     /// `GreenLock.acquire(blocking:timeout:)`.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) throws -> Bool {
         switch underlying {
@@ -104,6 +107,7 @@ public final class GreenCondition: CustomStringConvertible {
     /// - Throws: `GreenSyncError.notLocked` or `.notOwner` if the caller does not hold
     ///   the lock; an error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if no one can ever notify; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         try checkHeld(doing: "waited on")
@@ -130,6 +134,7 @@ public final class GreenCondition: CustomStringConvertible {
     ///   - predicate: Checked holding the lock, first before any wait.
     /// - Returns: The last value of `predicate` (`false` when `timeout` ran out first).
     /// - Throws: What `wait(timeout:)` and `predicate` throw.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil, until predicate: () throws -> Bool) throws -> Bool {
         let deadline = WaitDeadline(timeout: timeout)

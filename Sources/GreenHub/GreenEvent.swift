@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A flag that greenlets wait on until it is set — `gevent.event.Event` (and
 /// `threading.Event`).
 ///
@@ -58,6 +60,7 @@ public final class GreenEvent: CustomStringConvertible {
     ///   if cleared since); `false` if `timeout` ran out first.
     /// - Throws: `HubError.wrongThread`; an error raised in the waiting greenlet (a kill,
     ///   a scoped `Green.withTimeout`); `HubError.deadlock` if nothing can ever set it.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

@@ -1,4 +1,5 @@
 import Greenlets
+import WeaveDurations
 
 /// A set of green threads that can be joined, killed and mapped over together —
 /// `gevent.pool.Group`.
@@ -154,6 +155,7 @@ public class GreenGroup: CustomStringConvertible {
     /// - Returns: Whether the group is empty (`false` when `timeout` ran out first).
     /// - Throws: With `raiseError`, a member's error; an error raised in the waiting
     ///   greenlet (a kill, a scoped timeout); `HubError.deadlock`; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil, raiseError: Bool = false) throws -> Bool {
         try hub.checkThread()
@@ -176,6 +178,7 @@ public class GreenGroup: CustomStringConvertible {
     ///   - wait: Whether to wait until they have all finished.
     ///   - timeout: With `wait`, seconds to wait at most.
     /// - Throws: What waiting throws (a kill, a scoped timeout); `HubError.wrongThread`.
+    @DurationOverload
     public func killAll(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws {
         try hub.checkThread()
         let me = hub.runningRecord

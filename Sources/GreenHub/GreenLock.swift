@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A mutual-exclusion lock for greenlets — `gevent.lock.Lock` (and `threading.Lock`).
 ///
 /// Not reentrant: a greenlet that acquires it twice waits on itself (and gets a deadlock
@@ -41,6 +43,7 @@ public final class GreenLock: CustomStringConvertible {
     /// - Returns: Whether the lock is now held by the caller.
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if no one can ever release it; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

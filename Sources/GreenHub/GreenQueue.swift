@@ -1,4 +1,5 @@
 import DequeModule
+import WeaveDurations
 
 /// A first-in first-out queue between greenlets — `gevent.queue.Queue` (and
 /// `queue.Queue`, with Python 3.13's `shutdown`).
@@ -154,6 +155,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     ///   added); `GreenQueueError.shutDown` if the queue is shut down, before or during
     ///   the wait; an error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if nothing can ever make room; `HubError.wrongThread`.
+    @DurationOverload
     @inlinable
     public final func put(_ item: Element, blocking: Bool = true, timeout: Double? = nil) throws {
         try hub.checkThread()
@@ -210,6 +212,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     ///   `GreenQueueError.shutDown` once the queue is shut down and empty, before or
     ///   during the wait; an error raised in the waiting greenlet (a kill, a scoped
     ///   timeout); `HubError.deadlock` if nothing can ever put; `HubError.wrongThread`.
+    @DurationOverload
     @inlinable
     public final func get(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
         try hub.checkThread()
@@ -265,6 +268,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     ///   - blocking: Whether to wait for an item; `false` fails at once when empty.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Throws: What `get(blocking:timeout:)` throws.
+    @DurationOverload
     public final func peek(blocking: Bool = true, timeout: Double? = nil) throws -> Element {
         try hub.checkThread()
         let deadline = WaitDeadline(timeout: timeout)
@@ -315,6 +319,7 @@ public class GreenQueue<Element>: CustomStringConvertible, WaitDescribing {
     ///   first).
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if the tasks can never be finished; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public final func join(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

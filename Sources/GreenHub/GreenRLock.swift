@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A reentrant lock for greenlets: the greenlet that holds it may acquire it again, and
 /// must release it as many times — `gevent.lock.RLock` (and `threading.RLock`).
 ///
@@ -40,6 +42,7 @@ public final class GreenRLock: CustomStringConvertible {
     /// - Returns: Whether the running greenlet now holds it.
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if no one can ever release it; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

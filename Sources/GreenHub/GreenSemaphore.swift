@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A counter of permits that greenlets take and give back, blocking while none is left —
 /// `gevent.lock.Semaphore` (and `threading.Semaphore`).
 ///
@@ -55,6 +57,7 @@ public class GreenSemaphore: CustomStringConvertible {
     /// - Returns: Whether the caller got a permit.
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if no one can ever release one; `HubError.wrongThread`.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()

@@ -1,4 +1,5 @@
 import Greenlets
+import WeaveDurations
 
 /// A spawned green thread, whatever its result type — what `Green.joinAll`, `Green.killAll`
 /// and `Green.completed` take. gevent's `Greenlet`.
@@ -78,6 +79,7 @@ public class AnyGreenThread: WaitDescribing {
     init(hub: Hub, name: String?, stackMode: Greenlet.StackMode?) {
         self.hub = hub
         hub.nameSequence += 1
+        hub.greenThreadsSpawned &+= 1
         number = hub.nameSequence
         givenName = name
         self.stackMode = stackMode
@@ -171,6 +173,7 @@ public class AnyGreenThread: WaitDescribing {
     /// Records the end, wakes the joiners and runs the links.
     func finish() {
         phase = .finished
+        hub.greenThreadsFinished &+= 1
         if let waiter = joiner {
             joiner = nil
             waiter.wake()
@@ -216,6 +219,7 @@ public class AnyGreenThread: WaitDescribing {
     ///
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether it has finished (`false` when the timeout ran out first).
+    @DurationOverload
     @discardableResult
     public final func join(timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
@@ -246,6 +250,7 @@ public class AnyGreenThread: WaitDescribing {
     ///   - wait: Whether to wait until it has finished.
     ///   - timeout: With `wait`, seconds to wait at most.
     /// - Returns: Whether it has finished.
+    @DurationOverload
     @discardableResult
     public final func kill(_ error: any Error = GreenletExit(), wait: Bool = true, timeout: Double? = nil) throws -> Bool {
         try hub.checkThread()
@@ -344,6 +349,7 @@ public final class GreenThread<Value>: AnyGreenThread {
     ///
     /// - Throws: The error the body threw; `GreenletExit` if it was killed;
     ///   `GreenTimeoutError` if `timeout` runs out first.
+    @DurationOverload
     @inlinable
     public func get(timeout: Double? = nil) throws -> Value {
         if !(try join(timeout: timeout)) {

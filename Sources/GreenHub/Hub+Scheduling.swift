@@ -28,6 +28,7 @@ extension Hub {
     /// ready greenlets until none is left or the batch is used up (then lets the loop poll
     /// for I/O before the next batch).
     func runReady() {
+        switchesBeforeBatch &+= UInt64(Hub.batchSize - scheduling.pointee.budget)
         scheduling.pointee.budget = Hub.batchSize
         fireDueTimers()
         while scheduling.pointee.budget > 0, let next = popReady() {

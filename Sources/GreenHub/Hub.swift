@@ -58,8 +58,19 @@ public final class Hub {
     @exclusivity(unchecked) var scopeSequence: UInt64 = 0
     @exclusivity(unchecked) var nameSequence = 0
     @exclusivity(unchecked) var monitor: BlockingMonitor?
+    /// Green threads made on this hub, and those that finished: their difference is the
+    /// number alive, for the hub's metrics.
+    @exclusivity(unchecked) var greenThreadsSpawned: UInt64 = 0
+    @exclusivity(unchecked) var greenThreadsFinished: UInt64 = 0
+    /// Switches to ready greenlets in the batches before the current one (the current
+    /// batch's are `batchSize - budget`), for the hub's metrics.
+    @exclusivity(unchecked) var switchesBeforeBatch: UInt64 = 0
+    /// This hub's number in the process (1 for the first hub), its `hub` dimension in
+    /// swift-metrics.
+    public let number: Int
 
     private init() {
+        number = Hub.numbers.wrappingAdd(1, ordering: .relaxed).newValue
         scheduling = .allocate(capacity: 1)
         scheduling.initialize(to: Scheduling())
         let main = Greenlet.main
@@ -86,6 +97,7 @@ public final class Hub {
         try? greenlet.switchHandingNothing()
         eventLoop = bootstrap.loop
         monitor?.start()
+        startReportingMetrics()
     }
 
     /// The calling thread's hub, created (with its event loop) on first use.

@@ -1,6 +1,7 @@
 import GreenHub
 import NIOCore
 import NIOHTTP1
+import WeaveDurations
 
 /// The body of one request to a streaming ``GreenHTTPServer`` handler, read piece by piece
 /// as it arrives — WSGI's `environ["wsgi.input"]` (`read(n)`, iteration).
@@ -65,6 +66,7 @@ public final class GreenHTTPBodyReader {
     /// - Throws: `GreenTimeoutError` when no bytes come in time (the server then answers
     ///   408 if the handler lets the error through); `GreenNetError.httpProtocol` for a
     ///   malformed body (400); `.connectionClosed` if the client left.
+    @DurationOverload
     public func read(timeout: Double? = nil) throws -> [UInt8]? {
         guard var buffer = try next(GreenDeadline(timeout ?? self.timeout)) else { return nil }
         return buffer.readBytes(length: buffer.readableBytes)
@@ -80,6 +82,7 @@ public final class GreenHTTPBodyReader {
     ///     ``GreenHTTPServer/Limits-swift.struct/readTimeout``.
     /// - Throws: `GreenNetError.httpProtocol` when the body is longer than `maxBytes` or
     ///   malformed; as ``read(timeout:)``.
+    @DurationOverload
     public func readAll(maxBytes: Int, timeout: Double? = nil) throws -> [UInt8] {
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         var body: [UInt8] = []

@@ -1,4 +1,5 @@
 import NIOCore
+import WeaveDurations
 
 /// Sends the body of a streaming ``GreenHTTPServer`` response piece by piece — WSGI's
 /// `write` callable, or the iterable a WSGI application returns.
@@ -34,6 +35,7 @@ public final class GreenHTTPBodyWriter {
     ///     ``GreenHTTPServer/Limits-swift.struct/readTimeout``.
     /// - Throws: `GreenNetError.httpProtocol` if the body would exceed its declared
     ///   `contentLength`; `.connectionClosed` if the client left; `GreenTimeoutError`.
+    @DurationOverload
     public func write(_ bytes: [UInt8], timeout: Double? = nil) throws {
         guard !bytes.isEmpty else { return }
         if let declaredLength, bytesWritten + bytes.count > declaredLength {
@@ -48,6 +50,7 @@ public final class GreenHTTPBodyWriter {
 
     /// Sends `text` as UTF-8 — WSGI `write(text.encode())`; otherwise as the `[UInt8]`
     /// overload.
+    @DurationOverload
     public func write(_ text: String, timeout: Double? = nil) throws {
         try write(Array(text.utf8), timeout: timeout)
     }

@@ -1,3 +1,4 @@
+import WeaveDurations
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -13,6 +14,7 @@ extension GreenHTTPClient {
     /// - Throws: `GreenNetError.httpProtocol` for a status that is not 2xx; a
     ///   `DecodingError` for a body that is not the JSON of `type`; as
     ///   ``request(_:_:headers:body:timeout:)``.
+    @DurationOverload
     public func getJSON<Value: Decodable>(
         _ url: String,
         as type: Value.Type,
@@ -30,6 +32,7 @@ extension GreenHTTPClient {
     /// - Returns: The response, whatever its status (decode it with
     ///   ``GreenHTTPResponse/json(as:)``).
     /// - Throws: An `EncodingError`; as ``request(_:_:headers:body:timeout:)``.
+    @DurationOverload
     public func postJSON(
         _ url: String,
         json value: some Encodable,

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import GreenHub
 import NIOCore
 import NIOHTTP1
+import WeaveDurations
 
 // MARK: Streaming bodies
 
@@ -23,6 +24,7 @@ extension GreenHTTPClient {
     ///   - onChunk: Receives each piece of the body; throwing cancels the request.
     /// - Returns: The status and headers (the body went to `onChunk`).
     /// - Throws: What `onChunk` throws; as ``request(_:_:headers:body:timeout:)``.
+    @DurationOverload
     @discardableResult
     public func stream(
         _ method: String = "GET",

@@ -3,6 +3,7 @@ import CWeaveProcess
 import GreenHub
 import NIOCore
 import NIOHTTP1
+import WeaveDurations
 
 /// An HTTP/1.1 and HTTP/2 client for green code, built on AsyncHTTPClient running on the
 /// hub's own event loop — `requests.Session` under `gevent.monkey.patch_all()`.
@@ -131,6 +132,7 @@ public final class GreenHTTPClient {
     /// Sends a GET request — `requests.get(url, headers=..., timeout=...)`.
     ///
     /// See ``request(_:_:headers:body:timeout:)``.
+    @DurationOverload
     public func get(_ url: String, headers: [(name: String, value: String)] = [], timeout: Double? = nil) throws -> GreenHTTPResponse {
         try request("GET", url, headers: headers, timeout: timeout)
     }
@@ -138,6 +140,7 @@ public final class GreenHTTPClient {
     /// Sends a POST request with a body — `requests.post(url, data=body)`.
     ///
     /// See ``request(_:_:headers:body:timeout:)``.
+    @DurationOverload
     public func post(
         _ url: String,
         body: [UInt8],
@@ -162,6 +165,7 @@ public final class GreenHTTPClient {
     ///   - timeout: Seconds for the whole request; `nil` uses the configuration's.
     /// - Throws: `GreenNetError` `.invalidArgument` for a bad URL, `.connectFailed`,
     ///   `.tlsFailed`, `.httpProtocol`; `GreenTimeoutError`.
+    @DurationOverload
     public func request(
         _ method: String,
         _ url: String,

@@ -3,6 +3,7 @@ import Greenlets
 import Logging
 import NIOCore
 import NIOHTTP1
+import WeaveDurations
 
 /// An HTTP/1.1 server that runs a handler `(GreenHTTPRequest) throws -> GreenHTTPResponse`
 /// in green code — gevent's `pywsgi.WSGIServer`.
@@ -205,6 +206,7 @@ public final class GreenHTTPServer {
     /// which the handlers left are killed. Idle keep-alive connections close at once.
     ///
     /// Call on the hub's thread, from a greenlet other than the server's handlers.
+    @DurationOverload
     public func stop(timeout: Double = 1) throws {
         try loop.stop(timeout: timeout)
     }

@@ -1,5 +1,6 @@
 import GreenHub
 import NIOCore
+import WeaveDurations
 
 /// One server on one port, run by several hubs — one thread and event loop each — so that
 /// it uses several cores; the kernel spreads new connections among them (`SO_REUSEPORT`).
@@ -78,6 +79,7 @@ public final class GreenMultiHubServer {
     /// given `timeout` seconds, at the same time; the hub threads then end.
     ///
     /// Call from green code on any hub.
+    @DurationOverload
     public func stop(timeout: Double = 1) throws {
         let stops = members.map { member in
             Green.spawn {

@@ -1,5 +1,6 @@
 import GreenHub
 import NIOCore
+import WeaveDurations
 
 // MARK: Receiving
 
@@ -14,6 +15,7 @@ extension GreenStream {
     /// - Returns: The bytes; empty once the peer has closed its side (end of stream).
     /// - Throws: `GreenNetError.connectionClosed` after `close()` or a reset by the peer;
     ///   `.invalidArgument` for a negative count; `GreenTimeoutError`.
+    @DurationOverload
     public func receive(upTo maxBytes: Int, timeout: Double? = nil) throws -> [UInt8] {
         try waitForSome(maxBytes, timeout: timeout) ? handler.take(maxBytes) : []
     }
@@ -26,6 +28,7 @@ extension GreenStream {
     /// Call on the hub's thread.
     /// - Returns: The bytes; an empty buffer once the peer has closed its side.
     /// - Throws: What ``receive(upTo:timeout:)`` throws.
+    @DurationOverload
     public func receiveBuffer(upTo maxBytes: Int, timeout: Double? = nil) throws -> ByteBuffer {
         try waitForSome(maxBytes, timeout: timeout) ? handler.takeBuffer(maxBytes) : ByteBuffer()
     }
@@ -40,6 +43,7 @@ extension GreenStream {
     /// - Throws: `GreenNetError.unexpectedEOF` when the peer closes first (the bytes that
     ///   came stay buffered for `receive(upTo:)`); `.connectionClosed`;
     ///   `.invalidArgument`; `GreenTimeoutError`.
+    @DurationOverload
     public func receive(exactly count: Int, timeout: Double? = nil) throws -> [UInt8] {
         try checkCall(count: count)
         let deadline = try GreenDeadline(timeout ?? self.timeout)
@@ -66,6 +70,7 @@ extension GreenStream {
     /// - Returns: The line, or `nil` at the end of the stream.
     /// - Throws: `GreenNetError.lineTooLong` when no newline comes within `maxLength`
     ///   bytes (they stay buffered); `.connectionClosed`; `GreenTimeoutError`.
+    @DurationOverload
     public func readLine(maxLength: Int = 65536, timeout: Double? = nil) throws -> String? {
         try checkCall(count: maxLength)
         let deadline = try GreenDeadline(timeout ?? self.timeout)

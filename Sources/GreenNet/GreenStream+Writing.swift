@@ -1,5 +1,6 @@
 import GreenHub
 import NIOCore
+import WeaveDurations
 
 // MARK: Sending
 
@@ -19,6 +20,7 @@ extension GreenStream {
     ///     it runs out the bytes stay buffered and may still be sent.
     /// - Throws: `GreenNetError.connectionClosed` if the connection is closed or fails;
     ///   `GreenTimeoutError`.
+    @DurationOverload
     public func send(_ bytes: [UInt8], timeout: Double? = nil) throws {
         var buffer = takeSendBuffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
@@ -26,6 +28,7 @@ extension GreenStream {
     }
 
     /// Sends `text` as UTF-8 — `sendall(text.encode())`; otherwise as the `[UInt8]` overload.
+    @DurationOverload
     public func send(_ text: String, timeout: Double? = nil) throws {
         var buffer = takeSendBuffer(capacity: text.utf8.count)
         buffer.writeString(text)
@@ -36,6 +39,7 @@ extension GreenStream {
     ///
     /// Call on the hub's thread.
     /// - Throws: `GreenNetError.connectionClosed`; `GreenTimeoutError`.
+    @DurationOverload
     public func send(_ buffer: ByteBuffer, timeout: Double? = nil) throws {
         try checkOpen()
         if let failure = handler.failure {

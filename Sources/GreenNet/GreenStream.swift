@@ -2,6 +2,7 @@ import GreenHub
 import Greenlets
 import NIOCore
 import NIOPosix
+import WeaveDurations
 
 /// A byte stream with a blocking-style API for green code: a TCP connection (optionally
 /// TLS), a Unix-domain socket connection, or a subprocess's pipe — gevent's
@@ -69,6 +70,7 @@ public final class GreenStream {
     ///     are verified unless the configuration explicitly turned that off.
     /// - Throws: `GreenNetError` `.connectFailed`, `.tlsFailed` or `.invalidArgument`;
     ///   `GreenTimeoutError` when `timeout` runs out.
+    @DurationOverload
     public static func connect(
         host: String,
         port: Int,
@@ -117,6 +119,7 @@ public final class GreenStream {
     ///   - path: The socket file's path.
     ///   - timeout: Seconds to connect; also the connection's default ``timeout``.
     /// - Throws: `GreenNetError` `.connectFailed` or `.invalidArgument`; `GreenTimeoutError`.
+    @DurationOverload
     public static func connect(unixDomainSocketPath path: String, timeout: Double? = nil) throws -> GreenStream {
         try GreenAddress.check(unixDomainSocketPath: path)
         let deadline = try GreenDeadline(timeout)

@@ -1,5 +1,6 @@
 import GreenHub
 import NIOCore
+import WeaveDurations
 
 /// A listening TCP (optionally TLS) socket whose `accept` suspends only the calling
 /// greenlet — gevent's listening `socket` (`bind`, `listen`, `accept`).
@@ -81,6 +82,7 @@ public final class GreenStreamListener {
     /// - Throws: `GreenNetError.serverStopped` once the listener is closed;
     ///   `.bindFailed` when accepting fails (out of file descriptors: raise `ulimit -n`);
     ///   `GreenTimeoutError`.
+    @DurationOverload
     public func accept(timeout: Double? = nil) throws -> GreenStream {
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         while true {

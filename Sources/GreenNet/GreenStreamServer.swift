@@ -1,5 +1,6 @@
 import GreenHub
 import Logging
+import WeaveDurations
 
 /// A TCP (optionally TLS) server that runs one green thread per connection —
 /// `gevent.server.StreamServer(listener, handle, spawn=Pool(max))`.
@@ -61,7 +62,7 @@ public final class GreenStreamServer {
             kind: "stream",
             port: listener.port,
             maxConnections: maxConnections,
-            accept: { try listener.accept(timeout: nil) },
+            accept: { try listener.accept() },
             closeListener: { listener.close() },
             closeConnection: { $0.close() },
             peer: { $0.remoteAddress.map { "\($0)" } ?? "unknown" },
@@ -104,6 +105,7 @@ public final class GreenStreamServer {
     ///
     /// Call on the hub's thread, from a greenlet other than the server's handlers.
     /// - Throws: An error raised in the calling greenlet meanwhile.
+    @DurationOverload
     public func stop(timeout: Double = 1) throws {
         try loop.stop(timeout: timeout)
     }

@@ -2,6 +2,7 @@ import CWeaveProcess
 import GreenHub
 import NIOCore
 import NIOPosix
+import WeaveDurations
 
 #if canImport(Glibc)
 import Glibc
@@ -212,6 +213,7 @@ public final class GreenSubprocess {
     /// - Returns: The exit status: the exit code, or minus the signal that ended it.
     /// - Throws: `GreenTimeoutError` if it runs longer than `timeout` seconds (it keeps
     ///   running); an error raised in the calling greenlet meanwhile.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Int32 {
         let deadline = try GreenDeadline(timeout)
@@ -263,6 +265,7 @@ public final class GreenSubprocess {
     ///   are not pipes).
     /// - Throws: `GreenTimeoutError` after `timeout` seconds (kill it then with
     ///   `send(signal: SIGKILL)`); `GreenNetError` if a pipe fails.
+    @DurationOverload
     public func communicate(input: [UInt8]? = nil, timeout: Double? = nil) throws -> (output: [UInt8], error: [UInt8]) {
         guard let timeout else { return try exchange(input) }
         return try Green.withTimeout(timeout) { try exchange(input) }
@@ -299,6 +302,7 @@ public final class GreenSubprocess {
     /// - Returns: The exit status (see ``exitStatus``), standard output and standard error.
     /// - Throws: As ``init(_:directory:environment:stdin:stdout:stderr:)`` and
     ///   ``communicate(input:timeout:)``; on a timeout the command is killed first.
+    @DurationOverload
     public static func run(
         _ arguments: [String],
         directory: String? = nil,

@@ -2,6 +2,7 @@ import DequeModule
 import GreenHub
 import NIOCore
 import NIOPosix
+import WeaveDurations
 
 /// A UDP socket with a blocking-style API for green code — gevent's datagram
 /// `gevent.socket.socket(AF_INET, SOCK_DGRAM)` (`bind`, `sendto`, `recvfrom`, `close`).
@@ -79,6 +80,7 @@ public final class GreenUDPSocket {
     /// Call on the hub's thread. A host name is resolved with ``GreenDNS``, off the hub.
     /// - Throws: `GreenNetError` `.connectionClosed`, `.nameResolutionFailed`,
     ///   `.invalidArgument`; `GreenTimeoutError`.
+    @DurationOverload
     public func send(_ bytes: [UInt8], to host: String, port: Int, timeout: Double? = nil) throws {
         try checkOpen()
         try GreenAddress.check(host: host, port: port)
@@ -108,6 +110,7 @@ public final class GreenUDPSocket {
     /// - Parameter timeout: Seconds to wait; `nil` uses the socket's ``timeout``.
     /// - Returns: The datagram's bytes and who sent it.
     /// - Throws: `GreenNetError.connectionClosed` once closed; `GreenTimeoutError`.
+    @DurationOverload
     public func receive(timeout: Double? = nil) throws -> (bytes: [UInt8], sender: SocketAddress) {
         let deadline = try GreenDeadline(timeout ?? self.timeout)
         while true {

@@ -1,4 +1,5 @@
 import Synchronization
+import WeaveDurations
 
 /// One OS thread as Python's `threading` sees it, whatever its result type — the object
 /// `threading.current_thread()`, `main_thread()` and `enumerate()` return.
@@ -77,6 +78,7 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
     ///   leaves you to check `is_alive()`).
     /// - Throws: `ThreadingError` `.joinSelf` from the thread itself, `.notStarted` before
     ///   `start()`, `.notJoinable` for the main thread and threads not made by `OSThread`.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         guard origin == .started else {

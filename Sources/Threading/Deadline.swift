@@ -55,17 +55,3 @@ struct Deadline: Sendable {
         return now >= uptimeNanoseconds ? 0 : Double(uptimeNanoseconds - now) / 1e9
     }
 }
-
-extension Duration {
-    /// This duration as the `Double` seconds the timeouts take: the one conversion behind
-    /// every `Duration` overload of the module.
-    var timeoutSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
-extension Optional<Duration> {
-    /// The timeout in seconds, `nil` (wait for ever) staying `nil`.
-    var timeoutSeconds: Double? { map(\.timeoutSeconds) }
-}

@@ -1,4 +1,5 @@
 import Synchronization
+import WeaveDurations
 
 /// A closure running on its own OS thread, with a result — Python's `threading.Thread`.
 ///
@@ -6,7 +7,8 @@ import Synchronization
 /// A body that throws is reported as `threading.excepthook` reports it — through
 /// `Threading.logger` at `.error`, with the thread's name and ident — and the error is kept
 /// for `get()` and `error`. At a normal exit (`exit()`, `main` returning) the process waits
-/// for its non-daemon threads; daemon threads are abandoned.
+/// for its non-daemon threads; daemon threads are abandoned. swift-metrics counts
+/// `weave_threads_started_total`, `weave_threads_running` and `weave_thread_errors_total`.
 ///
 /// Every member may be used from any thread.
 ///
@@ -69,12 +71,14 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     private func run() {
         let registry = ThreadRegistry.shared
         registry.bind(handle)
+        ThreadingMetrics.threadStarted()
         handle.markRunning()
         let result = Result { try body() }
         if case .failure(let error) = result {
             Threading.reportUncaught(error, in: handle)
         }
         outcome.withLock { $0 = result }
+        ThreadingMetrics.threadFinished(failed: result.isFailure)
         registry.finish(handle)
         registry.unbind()
     }
@@ -85,6 +89,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// - Returns: Whether the thread has finished; false when the timeout expired first.
     /// - Throws: `ThreadingError` `.notStarted` before `start()`, `.joinSelf` from the
     ///   thread itself.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         try handle.join(timeout: timeout)
@@ -98,6 +103,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// - Throws: The body's error; `ThreadingError` `.timedOut` when the thread is still
     ///   running after `timeout`, `.notStarted`, `.joinSelf`, `.lostInFork` in a forked
     ///   child for a thread that ran in the parent.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Value {
         guard try join(timeout: timeout) else {
             throw ThreadingError(.timedOut, context: "get(timeout: \(timeout ?? .infinity)) on \(handle)")
@@ -149,4 +155,11 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
 
     /// Python's `repr(thread)`.
     public var description: String { handle.description }
+}
+
+extension Result {
+    /// Whether this is a failure.
+    fileprivate var isFailure: Bool {
+        if case .failure = self { true } else { false }
+    }
 }

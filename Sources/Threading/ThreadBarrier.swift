@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A meeting point for a fixed number of OS threads — Python's `threading.Barrier`.
 ///
 /// Each thread calls `wait()`; all are released together when the last of `parties`
@@ -5,6 +7,9 @@
 /// waiter times out, `abort()` is called, `reset()` is called while threads wait, or the
 /// action throws, the barrier breaks: waiters and later callers get
 /// `ThreadingError(.brokenBarrier)` until `reset()`.
+///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too.
 ///
 /// ```swift
 /// let start = ThreadBarrier(parties: 3)
@@ -41,6 +46,7 @@ public final class ThreadBarrier: Sendable {
     ///   - action: Run by the last thread of each round before the others are released;
     ///     if it throws, the barrier breaks and that thread gets the error.
     /// - Precondition: `parties` is 1 or more (Python raises `ValueError`).
+    @DurationOverload
     public init(parties: Int, timeout: Double? = nil, action: (@Sendable () throws -> Void)? = nil) {
         precondition(parties >= 1, "a barrier needs 1 or more parties, not \(parties)")
         self.parties = parties
@@ -55,6 +61,7 @@ public final class ThreadBarrier: Sendable {
     ///   for each thread (the last to arrive gets `parties - 1`).
     /// - Throws: `ThreadingError(.brokenBarrier)` when the barrier is or becomes broken
     ///   (a timed-out wait breaks it); the action's error in the thread that ran it.
+    @DurationOverload
     public func wait(timeout: Double? = nil) throws -> Int {
         let deadline = Deadline(timeout: timeout ?? defaultTimeout)
         let (round, index) = try handle.wait(until: .never, for: { !$0.isRunningAction }) { state, _ in

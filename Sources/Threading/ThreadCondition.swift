@@ -1,8 +1,13 @@
+import WeaveDurations
+
 /// A condition variable for OS threads — Python's `threading.Condition`.
 ///
 /// Threads wait on it holding its lock; `wait` releases the lock while it waits and takes
 /// it back before returning. Waiters are woken in the order they began waiting. The lock
 /// is a `ThreadRLock` (Python's default) or a `ThreadLock`, given or made.
+///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenCondition` instead.
 ///
 /// ```swift
 /// let ready = ThreadCondition()
@@ -44,6 +49,7 @@ public final class ThreadCondition: Sendable {
     /// Takes the condition's lock — `Condition.acquire(blocking, timeout)`.
     ///
     /// - Returns: Whether the caller now holds the lock.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) -> Bool {
         switch underlying {
@@ -80,6 +86,7 @@ public final class ThreadCondition: Sendable {
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the caller was notified; false when the timeout expired.
     /// - Throws: `ThreadingError(.lockNotHeld)` when the caller does not hold the lock.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         try checkHeld("wait")
@@ -111,6 +118,7 @@ public final class ThreadCondition: Sendable {
     ///   - timeout: Seconds to wait at most over all wake-ups; `nil` waits for ever.
     /// - Returns: The predicate's last value: false when the timeout expired first.
     /// - Throws: What `predicate` throws; `ThreadingError(.lockNotHeld)`.
+    @DurationOverload
     public func wait(for predicate: () throws -> Bool, timeout: Double? = nil) throws -> Bool {
         let deadline = Deadline(timeout: timeout)
         while try !predicate() {

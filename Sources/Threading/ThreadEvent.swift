@@ -1,4 +1,9 @@
+import WeaveDurations
+
 /// A flag OS threads wait on until another sets it — Python's `threading.Event`.
+///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenEvent` instead.
 ///
 /// ```swift
 /// let ready = ThreadEvent()
@@ -29,6 +34,7 @@ public final class ThreadEvent: Sendable {
     ///
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the flag is set; false when the timeout expired first.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) -> Bool {
         handle.wait(until: Deadline(timeout: timeout), for: { $0 }) { _, isSet in isSet }

@@ -1,7 +1,12 @@
+import WeaveDurations
+
 /// A mutual-exclusion lock for OS threads — Python's `threading.Lock`.
 ///
 /// Not reentrant: a thread that acquires it twice waits for ever (use `ThreadRLock`).
 /// As in Python, any thread may release it, not only the one that acquired it.
+///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenLock` instead.
 ///
 /// ```swift
 /// let lock = ThreadLock()
@@ -20,6 +25,7 @@ public final class ThreadLock: Sendable {
     ///   - blocking: Whether to wait; `false` tries once and returns at once.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the caller now holds the lock.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) -> Bool {
         handle.wait(until: Deadline(blocking: blocking, timeout: timeout), for: { !$0 }) { locked, ready in

@@ -1,11 +1,16 @@
+import WeaveDurations
+
 /// A reentrant lock for OS threads — Python's `threading.RLock`.
 ///
 /// The thread that holds it may acquire it again; it is free once released as many times
 /// as it was acquired. Only the holder may release it.
 ///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenRLock` instead.
+///
 /// ```swift
 /// let lock = ThreadRLock()
-/// try lock.withLock { try lock.withLock { print("held twice") } }
+/// lock.withLock { lock.withLock { print("held twice") } }
 /// ```
 public final class ThreadRLock: Sendable {
     struct Ownership {
@@ -26,6 +31,7 @@ public final class ThreadRLock: Sendable {
     ///   - blocking: Whether to wait; `false` tries once and returns at once.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the caller now holds the lock.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) -> Bool {
         let me = Syscalls.currentIdent()

@@ -18,6 +18,9 @@ final class ThreadRegistry: Sendable {
         var active: [ObjectIdentifier: AnyOSThread] = [:]
         var main: AnyOSThread
         var exitHandlerInstalled = false
+        /// Run at exit before non-daemon threads are joined, by registration token.
+        var exitCallbacks: [UInt64: @Sendable () -> Void] = [:]
+        var nextExitToken: UInt64 = 0
     }
 
     let state: ConditionHandle<State>
@@ -87,14 +90,20 @@ final class ThreadRegistry: Sendable {
 
     // MARK: Starting and finishing
 
-    /// Registers a thread about to start, and the exit handler on the first start.
+    /// Registers a thread about to start.
     func willStart(_ thread: AnyOSThread) {
-        let installHandler = state.withLock { state in
-            state.active[ObjectIdentifier(thread)] = thread
+        state.withLock { $0.active[ObjectIdentifier(thread)] = thread }
+        installExitHandlerOnce()
+    }
+
+    /// Installs the `atexit` handler the first time a thread starts or an exit callback
+    /// is registered.
+    private func installExitHandlerOnce() {
+        let install = state.withLock { state in
             defer { state.exitHandlerInstalled = true }
             return !state.exitHandlerInstalled
         }
-        if installHandler {
+        if install {
             Syscalls.atExit { ThreadRegistry.shared.joinNonDaemonThreads() }
         }
     }
@@ -120,9 +129,30 @@ final class ThreadRegistry: Sendable {
 
     // MARK: Process exit and fork
 
-    /// The `atexit` handler — Python's `threading._shutdown`: waits for every non-daemon
-    /// thread, including ones they start meanwhile; daemon threads are abandoned.
+    /// Registers `callback` to run at a normal exit before non-daemon threads are joined.
+    func registerAtExit(_ callback: @escaping @Sendable () -> Void) -> UInt64 {
+        installExitHandlerOnce()
+        return state.withLock { state in
+            defer { state.nextExitToken += 1 }
+            state.exitCallbacks[state.nextExitToken] = callback
+            return state.nextExitToken
+        }
+    }
+
+    /// Drops the callback registered under `token`.
+    func unregisterAtExit(_ token: UInt64) {
+        state.withLock { _ = $0.exitCallbacks.removeValue(forKey: token) }
+    }
+
+    /// The `atexit` handler — Python's `threading._shutdown`: runs the exit callbacks in
+    /// registration order, then waits for every non-daemon thread, including ones they
+    /// start meanwhile; daemon threads are abandoned.
     private func joinNonDaemonThreads() {
+        let callbacks = state.withLock { state in
+            defer { state.exitCallbacks = [:] }
+            return state.exitCallbacks.sorted { $0.key < $1.key }.map(\.value)
+        }
+        for callback in callbacks { callback() }
         let me = current()
         while true {
             let pending = state.withLock { state in
@@ -134,7 +164,8 @@ final class ThreadRegistry: Sendable {
     }
 
     /// In a forked child only the forking thread exists: it becomes the main thread, every
-    /// other thread is marked finished (Python's `threading._after_fork`).
+    /// other thread is marked finished (Python's `threading._after_fork`), and the exit
+    /// callbacks, which serve the parent's objects, are dropped.
     private func resetInForkedChild() {
         let survivor = Syscalls.threadValue(currentKey).map {
             Unmanaged<AnyOSThread>.fromOpaque($0).takeUnretainedValue()
@@ -144,6 +175,7 @@ final class ThreadRegistry: Sendable {
             let main = survivor ?? AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
             state.main = main
             state.active = [ObjectIdentifier(main): main]
+            state.exitCallbacks = [:]
             return lost
         }
         for thread in lost {

@@ -1,5 +1,10 @@
+import WeaveDurations
+
 /// A counter of permits that OS threads take and give back, blocking while none is left —
 /// Python's `threading.Semaphore`.
+///
+/// Any thread may use it. A blocking call blocks the whole OS thread: called from a
+/// greenlet it stalls that thread's hub too, so green code uses `GreenSemaphore` instead.
 ///
 /// ```swift
 /// let downloads = ThreadSemaphore(3)
@@ -36,6 +41,7 @@ public class ThreadSemaphore: @unchecked Sendable {
     ///   - blocking: Whether to wait; `false` tries once and returns at once.
     ///   - timeout: With `blocking`, seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the caller got a permit.
+    @DurationOverload
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Double? = nil) -> Bool {
         handle.wait(until: Deadline(blocking: blocking, timeout: timeout), for: { $0.available > 0 }) { permits, ready in

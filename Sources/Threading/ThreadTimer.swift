@@ -1,5 +1,7 @@
+import WeaveDurations
+
 /// Runs a closure once on its own thread after a delay, unless cancelled first — Python's
-/// `threading.Timer`.
+/// `threading.Timer`. Any thread may call its methods.
 ///
 /// ```swift
 /// let reminder = ThreadTimer(interval: 30) { print("still working") }
@@ -21,6 +23,7 @@ public final class ThreadTimer: Sendable {
     ///   - daemon: Whether the process may exit without waiting for the timer; by default
     ///     the creating thread's flag.
     ///   - body: The work; an error it throws is reported through `Threading.logger`.
+    @DurationOverload
     public init(
         interval: Double, name: String? = nil, daemon: Bool? = nil,
         _ body: @escaping @Sendable () throws -> Void
@@ -56,6 +59,7 @@ public final class ThreadTimer: Sendable {
     /// - Returns: Whether the thread has ended.
     /// - Throws: `ThreadingError` `.notStarted` before `start()`, `.joinSelf` from the
     ///   timer's own closure.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         try thread.join(timeout: timeout)

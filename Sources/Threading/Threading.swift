@@ -48,6 +48,21 @@ public enum Threading {
         set { loggerStorage.withLock { $0 = newValue } }
     }
 
+    /// Registers `callback` to run at a normal process exit before the non-daemon threads
+    /// are joined — Python's `threading._register_atexit`, which thread pools use to let
+    /// their idle workers go. Callbacks run in registration order on the exiting thread;
+    /// a forked child drops the ones registered before the fork.
+    ///
+    /// - Returns: A token for `unregisterAtExit(_:)`.
+    package static func registerAtExit(_ callback: @escaping @Sendable () -> Void) -> UInt64 {
+        ThreadRegistry.shared.registerAtExit(callback)
+    }
+
+    /// Drops a callback registered with `registerAtExit(_:)`.
+    package static func unregisterAtExit(_ token: UInt64) {
+        ThreadRegistry.shared.unregisterAtExit(token)
+    }
+
     /// Reports an error a thread's body threw, as `threading.excepthook` does.
     static func reportUncaught(_ error: any Error, in thread: AnyOSThread) {
         let name = thread.name

@@ -16,74 +16,111 @@ extension Tour {
         case finished
     }
 
-    /// Source program 1: a daemon child prints its pid and name while the parent asks
-    /// "is the child alive?" once a second; the child dies with the parent.
+    /// Source program 1, line by line:
     ///
     /// ```python
-    /// from multiprocessing import Process, current_process
-    /// import os, time
     /// def func(arg):
-    ///     print("child", os.getpid(), current_process().name, arg)
-    ///     while True:
+    ///     pname = multiprocessing.current_process().name
+    ///     pid = multiprocessing.current_process().pid
+    ///     print("当前进程ID=%d,name=%s" % (pid, pname))
+    ///     for i in range(5):
+    ///         print(arg)
     ///         time.sleep(1)
+    ///
     /// if __name__ == "__main__":
-    ///     p = Process(target=func, args=("hello",), name="daemon-child", daemon=True)
+    ///     pname = multiprocessing.current_process().name
+    ///     pid = multiprocessing.current_process().pid
+    ///     print("当前进程ID=%d,name=%s" % (pid, pname))
+    ///     p = multiprocessing.Process(target=func, args=("hello",))
+    ///     p.daemon = True  # 设为【守护进程】(随主进程的结束而结束)
     ///     p.start()
     ///     while True:
-    ///         print("is the child alive?", p.is_alive())
+    ///         print("子进程是否活着?", p.is_alive())
     ///         time.sleep(1)
+    ///     print("main over")
     /// ```
     ///
-    /// The program's parent runs as a process of its own, so the tour can end it the hard
-    /// way after three polls (SIGKILL, like a crash) and show that the daemon child went
-    /// with it.
-    public func processDaemon() throws {
+    /// The Python loop never ends; the tour polls until two polls after the child has
+    /// finished, so `False` shows, and then prints `main over`. It then shows what the
+    /// daemon flag means: see ``daemonDiesWithItsParent()``.
+    public func processProgram() throws {
+        let scale = timeScale
+        let language = language
+        let childLines = try ProcessQueue<ChapterMessage>()
+
+        let me = Multiprocessing.currentProcess
+        say("当前进程ID=\(me.pid),name=\(me.name)", "current process ID=\(me.pid),name=\(me.name)")
+
+        let p = ChildProcess(startMethod: .fork, arguments: "hello") { arg in
+            let me = Multiprocessing.currentProcess
+            try childLines.put(.line(language.pick("当前进程ID=\(me.pid),name=\(me.name)", "current process ID=\(me.pid),name=\(me.name)")))
+            for _ in 0..<5 {
+                try childLines.put(.line(arg))
+                Tour.pause(seconds: scale)
+            }
+        }
+        p.isDaemon = true
+        try p.start()
+
+        var pollsAfterExit = 0
+        while pollsAfterExit < 2 {
+            let alive = p.isAlive
+            say("子进程是否活着? \(Tour.python(alive))", "is the child process alive? \(Tour.python(alive))")
+            if !alive { pollsAfterExit += 1 }
+            try relayLines(from: childLines, for: scale)
+        }
+        try relayLines(from: childLines, for: 0)
+        try p.join()
+        say("main over")
+        try daemonDiesWithItsParent()
+    }
+
+    /// Emits the lines that arrive on `queue` during the next `seconds` — the program's
+    /// `time.sleep`, during which the child's lines reach the terminal — or, for 0, the
+    /// lines already there.
+    private func relayLines(from queue: ProcessQueue<ChapterMessage>, for seconds: Double) throws {
+        let deadline = Tour.now() + seconds
+        while true {
+            let remaining = deadline - Tour.now()
+            let message: ChapterMessage?
+            do {
+                message = remaining > 0 ? try queue.get(timeout: remaining) : try queue.getNowait()
+            } catch let error as MultiprocessingError where error.code == .queueEmpty || error.code == .timedOut {
+                return
+            }
+            if case .line(let text)? = message { emit(.line(text)) }
+        }
+    }
+
+    /// What `p.daemon = True` means: a parent that dies takes its daemon child with it.
+    ///
+    /// The program's parent runs as a process of its own here, so that the tour can end it
+    /// the hard way (SIGKILL, like a crash) while its daemon child still runs, and show
+    /// that the child went with it.
+    public func daemonDiesWithItsParent() throws {
         let scale = timeScale
         let messages = try ProcessQueue<ChapterMessage>()
         let program = ChildProcess(name: "parent", startMethod: .fork) {
-            let child = ChildProcess(name: "daemon-child", daemon: true, startMethod: .fork, arguments: "hello") { arg in
-                let me = Multiprocessing.currentProcess
-                try messages.put(.line("child \(me.pid) \(me.name) \(arg)"))
+            let child = ChildProcess(name: "daemon-child", daemon: true, startMethod: .fork) {
                 while true { Tour.pause(seconds: scale) }
             }
             try child.start()
             try messages.put(.daemonPid(child.pid ?? 0))
-            for _ in 0..<3 {
-                try messages.put(.line("is the child alive? \(child.isAlive)"))
-                Tour.pause(seconds: scale)
-            }
-            try messages.put(.finished)
             while true { Tour.pause(seconds: scale) }
         }
         try program.start()
-        var daemonPid: Int32 = 0
-        var childSpoke = false
-        var polls: [String] = []
-        polling: while true {
-            switch try messages.get(timeout: 60 + 10 * scale) {
-            case .line(let text) where text.hasPrefix("child "):
-                emit(text)
-                childSpoke = true
-                polls.forEach(emit)
-                polls.removeAll()
-            case .line(let text):
-                // Keep the child's greeting first, as the terminal shows it.
-                if childSpoke { emit(text) } else { polls.append(text) }
-            case .daemonPid(let pid): daemonPid = pid
-            case .finished: break polling
-            }
-        }
-        polls.forEach(emit)
+        guard case .daemonPid(let daemonPid) = try messages.get(timeout: 60) else { return }
+        note("a parent (pid \(program.pid ?? 0)) starts a daemon child (pid \(daemonPid)); is the child running? \(Tour.isRunning(daemonPid))")
         try program.kill()
         try program.join()
-        emit("parent \(program.pid ?? 0) killed with SIGKILL (exit code \(program.exitCode ?? 0))")
         let deadline = Tour.now() + 5
         while Tour.isRunning(daemonPid) && Tour.now() < deadline { Tour.pause(seconds: 0.01) }
-        emit("is the daemon child \(daemonPid) still running? \(Tour.isRunning(daemonPid))")
+        note("the parent is killed with SIGKILL (exit code \(program.exitCode ?? 0)); is its daemon child still running? \(Tour.isRunning(daemonPid))")
     }
 
-    /// The producer/consumer model over a `ProcessQueue`: one process produces work items,
-    /// another consumes them, and `nil` tells the consumer to stop.
+    /// The producer/consumer model from the tutorial's prose, over a `ProcessQueue`: one
+    /// process produces work items, another consumes them, and `nil` tells the consumer
+    /// to stop.
     ///
     /// ```python
     /// from multiprocessing import Process, Queue
@@ -120,24 +157,31 @@ extension Tour {
         try producer.start()
         try consumer.start()
         while case .line(let text) = try lines.get(timeout: 60 + 10 * scale) {
-            emit(text)
+            say(text)
         }
         try producer.join()
         try consumer.join()
-        emit("producer exit code \(producer.exitCode ?? -1), consumer exit code \(consumer.exitCode ?? -1)")
+        note("producer exit code \(producer.exitCode ?? -1), consumer exit code \(consumer.exitCode ?? -1)")
     }
 
     // MARK: Helpers
 
+    /// `time.sleep(seconds)`: blocks the thread.
     static func pause(seconds: Double) {
         guard seconds > 0 else { return }
         usleep(UInt32(min(seconds, 4000) * 1_000_000))
     }
 
+    /// Monotonic seconds.
     static func now() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// A Bool as Python prints it.
+    static func python(_ value: Bool) -> String {
+        value ? "True" : "False"
     }
 
     /// Whether `pid` still runs: it exists and is not a zombie waiting to be reaped.

@@ -31,6 +31,53 @@ final class ThreadConditionTests: XCTestCase {
         }
     }
 
+    func testTwoConditionsOnOneLockRunABoundedBufferWithoutLostWakeUps() throws {
+        struct Stuck: Error {}
+        let lock = ThreadRLock()
+        let notEmpty = ThreadCondition(lock: lock)
+        let notFull = ThreadCondition(lock: lock)
+        let buffer = UncheckedBox<[Int]>([])
+        let taken = UncheckedBox(0)
+        let capacity = 4
+        let perProducer = 500
+        let total = 3 * perProducer
+        let producers = (0..<3).map { producer in
+            OSThread {
+                for item in 0..<perProducer {
+                    try notFull.withLock {
+                        guard try notFull.wait(for: { buffer.value.count < capacity }, timeout: 30) else { throw Stuck() }
+                        buffer.value.append(producer * perProducer + item)
+                        try notEmpty.notify()
+                    }
+                }
+            }
+        }
+        let consumers = (0..<3).map { _ in
+            OSThread { () -> Int in
+                var sum = 0
+                while let item = try notEmpty.withLock({ () -> Int? in
+                    guard try notEmpty.wait(for: { !buffer.value.isEmpty || taken.value == total }, timeout: 30) else {
+                        throw Stuck()
+                    }
+                    guard taken.value < total else { return nil }
+                    taken.value += 1
+                    if taken.value == total { try notEmpty.notifyAll() }
+                    try notFull.notify()
+                    return buffer.value.removeFirst()
+                }) {
+                    sum += item
+                }
+                return sum
+            }
+        }
+        for producer in producers { try producer.start() }
+        for consumer in consumers { try consumer.start() }
+        for producer in producers { try producer.get() }
+        let sum = try consumers.reduce(0) { try $0 + $1.get() }
+        XCTAssertEqual(sum, (0..<total).reduce(0, +))
+        XCTAssertTrue(buffer.value.isEmpty)
+    }
+
     func testAWaitWithATimeoutReturnsFalseWhenNeverNotified() throws {
         let condition = ThreadCondition()
         let notified = try condition.withLock { try condition.wait(timeout: 0.05) }

@@ -39,7 +39,7 @@ final class ThreadLockTests: XCTestCase {
 
     func testWithLockKeepsCountersExact() throws {
         let lock = ThreadLock()
-        let counter = Counter()
+        let counter = UnsynchronizedCounter()
         let workers = (0..<4).map { _ in
             OSThread {
                 for _ in 0..<10_000 { try lock.withLock { counter.unsafeIncrement() } }
@@ -103,7 +103,7 @@ final class ThreadLockTests: XCTestCase {
 
 /// A counter whose increment is deliberately unsynchronised: only a lock around it keeps
 /// the total exact.
-final class Counter: @unchecked Sendable {
+final class UnsynchronizedCounter: @unchecked Sendable {
     private var count = 0
 
     func unsafeIncrement() { count += 1 }

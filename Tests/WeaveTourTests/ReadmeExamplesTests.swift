@@ -4,7 +4,15 @@ import GreenHub
 import GreenNet
 import Multiprocessing
 import Threading
+import Executors
+import Logging
+import ServiceLifecycle
+import WeaveServices
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every Swift example in README.md, verbatim, compiled and run; and a check that the
 /// README shows no example that is not here.
@@ -117,6 +125,63 @@ final class ReadmeExamplesTests: XCTestCase {
         print(worker.isAlive)    // false
         XCTAssertEqual(try worker.get(), 55)
         XCTAssertFalse(worker.isAlive)
+    }
+
+    func testExecutorExample() throws {
+        func squares(on executor: some PoolExecutor) throws -> [Int] {
+            try executor.map(1...5) { $0 * $0 }
+        }
+        let executor = try GreenPoolExecutor()
+        defer { executor.shutdown() }
+        print(try squares(on: executor))  // [1, 4, 9, 16, 25]
+        XCTAssertEqual(try squares(on: executor), [1, 4, 9, 16, 25])
+
+        let futures = try [0.03, 0.01, 0.02].map { delay in
+            try executor.submit { () -> Double in
+                try Green.sleep(delay)
+                return delay
+            }
+        }
+        var order: [Double] = []
+        var completions = PoolFutures.asCompleted(futures, timeout: 5)
+        while let future = try completions.next() {
+            print(try future.get())  // 0.01, then 0.02, then 0.03
+            order.append(try future.get())
+        }
+        XCTAssertEqual(order, [0.01, 0.02, 0.03])
+    }
+
+    /// The sockets this process has open, from `/proc/self/fd`.
+    private func openSockets() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { entry in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"))?.hasPrefix("socket:") ?? false
+        }.count
+    }
+
+    func testServiceGroupExample() async throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let socketsBefore = try openSockets()
+        let web = GreenServerService(onStarted: { port in print("serving on \(port)") }) { port in
+            try GreenHTTPServer(port: port) { _ in GreenHTTPResponse(text: "hello\n") }
+        }
+        let work = PoolExecutorService(try ProcessPoolExecutor(maxWorkers: 2))
+        let workers = try XCTUnwrap(work.executor as? ProcessPoolExecutor).processIDs
+        let group = ServiceGroup(services: [web, work], gracefulShutdownSignals: [.sigterm], logger: Logger(label: "app"))
+        // SIGTERM, sent until the group has trapped it (ignored before then).
+        signal(SIGTERM, SIG_IGN)
+        let terminator = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(200))
+                kill(getpid(), SIGTERM)
+            }
+        }
+        try await group.run()  // until SIGTERM: the server drains, the workers finish and exit
+        terminator.cancel()
+        XCTAssertEqual(workers.count, 2)
+        for pid in workers {
+            XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone")
+        }
+        XCTAssertEqual(try openSockets(), socketsBefore, "no socket is left open")
     }
 
     func testEveryReadmeExampleIsHere() throws {
