@@ -119,7 +119,7 @@ final class PoolChunkStream<Input: Codable & Sendable, Output: Codable & Sendabl
     ) -> [Result<Output, any Error>] {
         let outcome: PoolChunkOutcome<Output>
         do {
-            outcome = try BinaryCodableDecoder().decode(PoolChunkOutcome<Output>.self, from: reply.get())
+            outcome = try PoolChunkOutcome<Output>(decoding: reply.get())
         } catch var error as PoolTaskError {
             error.index = error.index.map { span.first + $0 }
             return Array(repeating: .failure(error), count: span.count)

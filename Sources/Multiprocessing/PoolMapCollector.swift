@@ -25,7 +25,7 @@ final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
         var outputs: [Output] = []
         var failure: (index: Int, error: any Error)?
         do {
-            let outcome = try BinaryCodableDecoder().decode(PoolChunkOutcome<Output>.self, from: reply.get())
+            let outcome = try PoolChunkOutcome<Output>(decoding: reply.get())
             if let first = outcome.failures.first {
                 var error = first
                 error.index = span.first + (first.index ?? 0)

@@ -4,9 +4,45 @@ typealias PoolRunner = @Sendable (_ payload: [UInt8]) throws -> [UInt8]
 
 /// What a worker sends back for a chunk: the outputs of the inputs that succeeded, in
 /// order, and the errors of those that threw, each `index` counting from the chunk's start.
-struct PoolChunkOutcome<Output: Codable & Sendable>: Codable, Sendable {
+///
+/// Its bytes are written by hand rather than as a keyed `Codable` value, which would cost
+/// more than a tiny task itself: the 4-byte little-endian length of the encoded
+/// `[PoolTaskError]` (0 when none failed) and those bytes, then the encoded `[Output]`
+/// (plain copies for `[Int]`, `[Double]`, `[UInt8]`).
+struct PoolChunkOutcome<Output: Codable & Sendable>: Sendable {
     var outputs: [Output]
     var failures: [PoolTaskError]
+
+    func encoded() throws -> [UInt8] {
+        let failureBytes = failures.isEmpty ? [] : try BinaryCodableEncoder().encode(failures)
+        var bytes: [UInt8] = []
+        PoolWire.append(UInt32(failureBytes.count), to: &bytes)
+        bytes += failureBytes
+        bytes += try BinaryCodableEncoder().encode(outputs)
+        return bytes
+    }
+
+    init(outputs: [Output], failures: [PoolTaskError]) {
+        self.outputs = outputs
+        self.failures = failures
+    }
+
+    /// Decodes bytes written by `encoded()`.
+    /// - Throws: `DecodingError` for bytes that are not an outcome of `[Output]`.
+    init(decoding bytes: [UInt8]) throws {
+        guard bytes.count >= 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a pool reply of \(bytes.count) bytes"))
+        }
+        let failureLength = Int(PoolWire.load(UInt32.self, from: bytes[...], at: 0))
+        guard bytes.count - 4 >= failureLength else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a pool reply cut short"))
+        }
+        let decoder = BinaryCodableDecoder()
+        failures = failureLength == 0 ? [] : try decoder.decode([PoolTaskError].self, from: Array(bytes[4..<(4 + failureLength)]))
+        outputs = try bytes.withUnsafeBytes {
+            try decoder.decode([Output].self, from: UnsafeRawBufferPointer(rebasing: $0[(4 + failureLength)...]))
+        }
+    }
 }
 
 /// The input of work that takes none (`apply` of a closure without arguments).
@@ -42,14 +78,16 @@ enum PoolWire {
             let inputs = try BinaryCodableDecoder().decode([Input].self, from: payload)
             var outcome = PoolChunkOutcome<Output>(outputs: [], failures: [])
             outcome.outputs.reserveCapacity(inputs.count)
-            for (offset, input) in inputs.enumerated() {
+            // Indexes, not `enumerated()`: unspecialized, each (offset, element) tuple would
+            // cost a runtime metadata lookup per input.
+            for offset in inputs.indices {
                 do {
-                    outcome.outputs.append(try body(input))
+                    outcome.outputs.append(try body(inputs[offset]))
                 } catch {
                     outcome.failures.append(PoolTaskError(describing: error, index: offset))
                 }
             }
-            return try BinaryCodableEncoder().encode(outcome)
+            return try outcome.encoded()
         }
     }
 
