@@ -69,6 +69,7 @@ let package = Package(
             name: "Multiprocessing",
             dependencies: [
                 "CWeaveProcess",
+                "WeaveDurations",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "DequeModule", package: "swift-collections"),

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A child process that runs a Swift closure or a registered entry point (Python's
 /// `multiprocessing.Process`).
 ///
@@ -165,6 +167,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits until the child ends, at most `timeout` seconds (nil waits for ever). Returns
     /// whether it has ended; read `exitCode` for how.
     /// - Throws: `.notStarted` before `start()`, `.processClosed` after `close()`.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         let limitTime = deadline(after: timeout)

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// The result of `applyAsync` or `mapAsync`, to collect later — Python's `AsyncResult`.
 ///
 /// The pool has no thread of its own: waiting drives it. `get`, `wait`, a blocking call on
@@ -32,15 +34,10 @@ public final class PoolAsyncResult<Value: Sendable>: @unchecked Sendable {
     /// Waits at most `timeout` seconds (nil: for ever) for the result and returns whether
     /// it is in — Python's `wait(timeout)`. Blocks the calling thread while it drives the
     /// pool.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) -> Bool {
         engine.drive(until: { isReady }, deadline: deadline(after: timeout))
-    }
-
-    /// `wait(timeout:)` with a `Duration`.
-    @discardableResult
-    public func wait(timeout: Duration?) -> Bool {
-        wait(timeout: timeout.map(Self.seconds))
     }
 
     /// The value, waiting at most `timeout` seconds (nil: for ever) — Python's
@@ -48,16 +45,12 @@ public final class PoolAsyncResult<Value: Sendable>: @unchecked Sendable {
     /// - Throws: what the work threw (a `PoolTaskError` from the function,
     ///   `MultiprocessingError(.workerDied)` when its worker was killed); `.timedOut` when
     ///   the timeout passed first.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Value {
         guard wait(timeout: timeout), let outcome = lock.withLock({ outcome }) else {
             throw MultiprocessingError(.timedOut, context: "the pool's result is not in yet")
         }
         return try outcome.get()
-    }
-
-    /// `get(timeout:)` with a `Duration`.
-    public func get(timeout: Duration?) throws -> Value {
-        try get(timeout: timeout.map(Self.seconds))
     }
 
     /// Calls `callback` with the value once the work succeeds (Python's `callback=`).
@@ -88,10 +81,5 @@ public final class PoolAsyncResult<Value: Sendable>: @unchecked Sendable {
             return callbacks
         }
         for callback in waiting { callback(result) }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

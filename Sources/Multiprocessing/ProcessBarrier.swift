@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A barrier for a fixed number of processes (Python's `multiprocessing.Barrier`): each
 /// `wait` blocks until `parties` callers are waiting, then all proceed.
 public final class ProcessBarrier: @unchecked Sendable {
@@ -26,6 +28,7 @@ public final class ProcessBarrier: @unchecked Sendable {
     /// Waits for the other parties, at most `timeout` seconds. Returns this caller's arrival
     /// index, from `parties - 1` for the first to 0 for the last.
     /// - Throws: `.brokenBarrier` when the barrier is or becomes broken (a timeout breaks it).
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Int {
         let limitTime = deadline(after: timeout)

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A condition variable shared by a process and its children (Python's
 /// `multiprocessing.Condition`), tied to a `ProcessRLock`.
 ///
@@ -32,6 +34,7 @@ public final class ProcessCondition: @unchecked Sendable {
     /// Releases the lock, waits for `notify` at most `timeout` seconds, and re-acquires
     /// the lock as many times as it was held. Returns false on timeout.
     /// - Throws: `.notOwner` when the caller does not hold the lock.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         let held = Int(lock.depth.pointee)
@@ -46,6 +49,7 @@ public final class ProcessCondition: @unchecked Sendable {
 
     /// Waits until `predicate` holds, at most `timeout` seconds in all; returns its last
     /// value.
+    @DurationOverload
     @discardableResult
     public func wait(for predicate: () throws -> Bool, timeout: Double? = nil) throws -> Bool {
         let limitTime = deadline(after: timeout)

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// One end of a `ProcessPipe` (Python's `multiprocessing.connection.Connection`): it sends
 /// and receives whole messages — `Codable` values or raw bytes — over a Unix socket, or over
 /// the TCP or Unix socket of an authenticated listener's connection (module `Managers`).
@@ -128,6 +130,7 @@ public final class ProcessConnection: @unchecked Sendable {
 
     /// Whether a message (or the end of the stream) is ready to read, waiting at most
     /// `timeout` seconds (0 only checks, nil waits for ever) (`poll(2)`).
+    @DurationOverload
     public func poll(timeout: Double? = 0) throws -> Bool {
         try checkOpen(isReadable, "receive")
         return try Syscalls.waitReadable(descriptor, timeout: timeout)

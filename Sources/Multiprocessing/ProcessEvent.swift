@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A flag that processes wait on until another sets it (Python's `multiprocessing.Event`).
 public final class ProcessEvent: @unchecked Sendable {
     let monitor: SharedMonitor
@@ -39,6 +41,7 @@ public final class ProcessEvent: @unchecked Sendable {
 
     /// Waits until the flag is set, at most `timeout` seconds (nil waits for ever).
     /// Returns whether the flag is set.
+    @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {
         let limitTime = deadline(after: timeout)

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A lock shared by a process and the children it starts (Python's
 /// `multiprocessing.Lock`).
 ///
@@ -30,6 +32,7 @@ public final class ProcessLock: @unchecked Sendable {
     /// Tries to take the lock within `timeout` seconds (`pthread_mutex_timedlock`; 0 only
     /// tries). Returns whether the lock is held.
     /// - Throws: `.ownerDied` as `acquire()` does.
+    @DurationOverload
     public func acquire(timeout: Double) throws -> Bool {
         switch try monitor.lock(deadline: deadline(after: timeout)) {
         case .acquired: return true

@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A first-in, first-out queue between processes (Python's `multiprocessing.Queue`), for
 /// any number of producers and consumers.
 ///
@@ -32,6 +34,7 @@ public final class ProcessQueue<Element: Codable & Sendable>: @unchecked Sendabl
     /// Appends `element`, waiting at most `timeout` seconds for room (nil waits for ever).
     /// - Throws: `.queueFull` when the timeout expires, `.queueClosed` after `close()`,
     ///   `EncodingError` when the element cannot be encoded.
+    @DurationOverload
     public func put(_ element: Element, timeout: Double? = nil) throws {
         try closed.check()
         let bytes = try BinaryCodableEncoder().encode(element)
@@ -51,6 +54,7 @@ public final class ProcessQueue<Element: Codable & Sendable>: @unchecked Sendabl
     /// for ever).
     /// - Throws: `.queueEmpty` when the timeout expires, `.queueClosed` after `close()`,
     ///   `DecodingError` when the message does not decode as `Element` (it is consumed).
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Element {
         try closed.check()
         let decoder = BinaryCodableDecoder()
@@ -126,6 +130,7 @@ public final class JoinableProcessQueue<Element: Codable & Sendable>: @unchecked
 
     /// Appends `element` and counts one more unfinished task.
     /// - Throws: as `ProcessQueue.put`.
+    @DurationOverload
     public func put(_ element: Element, timeout: Double? = nil) throws {
         _ = try tasks.lockInternal()
         unfinished.pointee += 1
@@ -142,6 +147,7 @@ public final class JoinableProcessQueue<Element: Codable & Sendable>: @unchecked
     }
 
     /// Removes and returns the oldest element; as `ProcessQueue.get`.
+    @DurationOverload
     public func get(timeout: Double? = nil) throws -> Element {
         try queue.get(timeout: timeout)
     }
@@ -158,6 +164,7 @@ public final class JoinableProcessQueue<Element: Codable & Sendable>: @unchecked
 
     /// Waits until every element put has been marked done, at most `timeout` seconds.
     /// Returns whether that happened.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         let limitTime = deadline(after: timeout)

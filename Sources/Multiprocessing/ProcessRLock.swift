@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A re-entrant lock shared by a process and its children (Python's
 /// `multiprocessing.RLock`): the holding thread may acquire it again and must release it
 /// as many times.
@@ -29,6 +31,7 @@ public final class ProcessRLock: @unchecked Sendable {
 
     /// Tries to take the lock within `timeout` seconds; returns whether it is held.
     /// - Throws: `.ownerDied` as `acquire()` does.
+    @DurationOverload
     public func acquire(timeout: Double) throws -> Bool {
         let outcome = try monitor.lock(deadline: deadline(after: timeout))
         if outcome == .timedOut { return false }

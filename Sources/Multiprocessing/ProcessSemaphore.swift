@@ -1,3 +1,5 @@
+import WeaveDurations
+
 /// A counting semaphore shared by a process and its children (Python's
 /// `multiprocessing.Semaphore`). It can be released by any process.
 public final class ProcessSemaphore: @unchecked Sendable {
@@ -35,6 +37,7 @@ public final class ProcessSemaphore: @unchecked Sendable {
 
     /// Takes a permit, waiting for one at most `timeout` seconds (nil waits for ever).
     /// Returns whether a permit was taken.
+    @DurationOverload
     @discardableResult
     public func acquire(timeout: Double? = nil) throws -> Bool {
         let limitTime = deadline(after: timeout)
@@ -79,6 +82,7 @@ public final class ProcessBoundedSemaphore: @unchecked Sendable {
     public var value: Int { get throws { try semaphore.value } }
 
     /// Takes a permit, waiting at most `timeout` seconds; returns whether one was taken.
+    @DurationOverload
     @discardableResult
     public func acquire(timeout: Double? = nil) throws -> Bool {
         try semaphore.acquire(timeout: timeout)

@@ -1,3 +1,4 @@
+import WeaveDurations
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -127,15 +128,10 @@ public class WorkerPool: @unchecked Sendable {
     /// meanwhile; returns whether they all left — `pool.join()`.
     /// - Throws: `.invalidArgument` while the pool runs: call `close()` or `terminate()`
     ///   first.
+    @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
         try engine.join(deadline: deadline(after: timeout))
-    }
-
-    /// `join(timeout:)` with a `Duration`.
-    @discardableResult
-    public func join(timeout: Duration?) throws -> Bool {
-        try join(timeout: timeout.map(PoolAsyncResult<Int>.seconds))
     }
 
     /// Makes a pool, runs `body` with it and terminates the pool whatever happens —
