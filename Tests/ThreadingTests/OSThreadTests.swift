@@ -24,9 +24,9 @@ final class OSThreadTests: XCTestCase {
     }
 
     func testAThrownErrorIsKeptForGetAndReportedThroughTheLogger() throws {
-        let records = LogRecords()
+        let records = LogCapture()
         let previous = Threading.logger
-        Threading.logger = records.logger()
+        Threading.logger = records.logger(label: "threading-test")
         defer { Threading.logger = previous }
         let worker = OSThread<Int>(name: "failing") { throw WorkFailed(reason: "disk full") }
         try worker.start()
@@ -35,7 +35,7 @@ final class OSThreadTests: XCTestCase {
         }
         XCTAssertEqual(worker.error as? WorkFailed, WorkFailed(reason: "disk full"))
         XCTAssertNil(worker.value)
-        let reports = records.records.filter { $0.metadata["thread.name"] == "failing" }
+        let reports = records.entries.filter { $0.metadata["thread.name"] == "failing" }
         XCTAssertEqual(reports.count, 1)
         XCTAssertEqual(reports.first?.level, .error)
         XCTAssertEqual(reports.first?.metadata["thread.ident"], worker.ident.map(String.init))
