@@ -203,7 +203,7 @@ let package = Package(
         ),
         .target(
             name: "WeaveTour",
-            dependencies: ["Weave"],
+            dependencies: ["Weave", "WeaveDurations"],
             swiftSettings: strict
         ),
         .target(

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Synchronization
+import WeaveDurations
 
 /// Records a tour's events, chapter by chapter with their times, for the JSON report
 /// (`weave tour --json`). Thread-safe: chapters may emit from any thread.
@@ -73,7 +74,7 @@ public final class TourRecording: Sendable {
     /// Records an event of the current chapter.
     public func record(_ event: TourEvent) {
         state.withLock { state in
-            let at = state.chapterStart.duration(to: .now).seconds
+            let at = state.chapterStart.duration(to: .now).weaveSeconds
             switch event {
             case .line(let text):
                 state.report.chapters[state.report.chapters.count - 1].lines.append(Line(kind: "line", text: text, at: at))
@@ -94,7 +95,7 @@ public final class TourRecording: Sendable {
     /// Closes the current chapter's record with its running time.
     public func end() {
         state.withLock { state in
-            state.report.chapters[state.report.chapters.count - 1].seconds = state.chapterStart.duration(to: .now).seconds
+            state.report.chapters[state.report.chapters.count - 1].seconds = state.chapterStart.duration(to: .now).weaveSeconds
         }
     }
 
@@ -106,12 +107,5 @@ public final class TourRecording: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
