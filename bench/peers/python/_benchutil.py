@@ -4,6 +4,8 @@ memory workloads and the benchmark contract's JSON output."""
 import json
 import os
 import resource
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -64,5 +66,58 @@ def result(name, value, unit, lower_is_better=True):
     return {"name": name, "value": round(value, 4), "unit": unit, "lower_is_better": lower_is_better}
 
 
-def emit(suite, peer, results):
-    print(json.dumps({"suite": suite, "peer": peer, "results": results}))
+def emit(suite, peer, results, notes=()):
+    """Prints the contract's JSON object; `notes` (what a reader must know about a figure,
+    or why one is missing) become the report's `notes`, which bench/compare shows."""
+    report = {"suite": suite, "peer": peer, "results": results}
+    if notes:
+        report["notes"] = list(notes)
+    print(json.dumps(report))
+
+
+def exit_on_termination():
+    """Turns SIGTERM and SIGHUP into SystemExit, as Ctrl-C is KeyboardInterrupt, so that a
+    peer's `finally` blocks stop the servers and workers it started."""
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+
+
+class Beacon:
+    """A UDP socket on loopback to which tasks running in other processes report that they
+    started (`signal_start`), so that a benchmark learns at once which process runs a task
+    and when, without polling."""
+
+    def __init__(self):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.address = self._sock.getsockname()
+
+    def wait(self, timeout):
+        """The next report (a dict), or None when none arrives within `timeout` seconds."""
+        self._sock.settimeout(timeout)
+        try:
+            data, _ = self._sock.recvfrom(65536)
+        except socket.timeout:
+            return None
+        return json.loads(data)
+
+    def close(self):
+        self._sock.close()
+
+
+def signal_start(address, **fields):
+    """Called in a task: tells the Beacon at `address` that this process started it, with
+    its pid and parent pid and any other `fields`."""
+    report = dict(fields, pid=os.getpid(), ppid=os.getppid())
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(json.dumps(report).encode(), tuple(address))
+
+
+def start_and_sleep(beacon, seconds):
+    """The task the distributed peers kill: reports its start to the benchmark's Beacon,
+    sleeps, and returns its pid."""
+    signal_start(beacon)
+    time.sleep(seconds)
+    return os.getpid()
