@@ -2,11 +2,12 @@
 # Installs what the benchmark peers need and builds the compiled ones. Safe to re-run:
 # every step checks first and says what it did.
 #
-#   bench/peers/install.sh              install (apt golang-go wrk, pip greenlet gevent) + build
+#   bench/peers/install.sh              install (apt golang-go wrk redis-server, pip greenlet
+#                                       gevent celery[redis] redis ray) + build
 #   bench/peers/install.sh --build-only only (re)build the Go and Swift peers
 #
 # Environment: PYTHON (default python3) is the interpreter the Python peers run with;
-# greenlet and gevent are pip-installed into it.
+# greenlet, gevent, Celery, redis-py and Ray are pip-installed into it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,7 +16,7 @@ BUILD_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --build-only) BUILD_ONLY=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -24,29 +25,34 @@ say() { printf '[peers] %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 
+# apt_install COMMAND PACKAGE CONSEQUENCE: installs Debian's PACKAGE with apt-get unless
+# COMMAND is on the PATH already; CONSEQUENCE says what goes without it where there is no
+# apt-get.
+apt_install() {
+  if command -v "$1" >/dev/null; then
+    say "$1: already installed"
+  elif command -v apt-get >/dev/null; then
+    say "$1: installing $2 with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$2" >/dev/null
+    say "$1: installed"
+  else
+    say "$1: not installed and no apt-get; $3"
+  fi
+}
+
 if [ "$BUILD_ONLY" = 0 ]; then
   # Go (Debian's golang-go; 1.19 on Debian 12).
-  if command -v go >/dev/null; then
-    say "go: already installed ($(go version | awk '{print $3}'))"
-  elif command -v apt-get >/dev/null; then
-    say "go: installing golang-go with apt-get"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go >/dev/null
-    say "go: installed ($(go version | awk '{print $3}'))"
-  else
-    say "go: not installed and no apt-get; the Go peer will be skipped"
-  fi
+  apt_install go golang-go "the Go peer will be skipped"
+  if command -v go >/dev/null; then say "go: $(go version | awk '{print $3}')"; fi
 
   # wrk, the HTTP load of bench/net-compare.
-  if command -v wrk >/dev/null; then
-    say "wrk: already installed"
-  elif command -v apt-get >/dev/null; then
-    say "wrk: installing wrk with apt-get"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-    say "wrk: installed"
-  else
-    say "wrk: not installed and no apt-get; bench/net-compare will skip the HTTP workload"
+  apt_install wrk wrk "bench/net-compare will skip the HTTP workload"
+
+  # redis-server, the broker and result backend of the Celery peer (which starts its own).
+  apt_install redis-server redis-server "the Celery peer will fail"
+  if command -v redis-server >/dev/null; then
+    say "redis-server: $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
   fi
 
   # Python greenlet + gevent, into the interpreter the peers run with.
@@ -61,6 +67,20 @@ if [ "$BUILD_ONLY" = 0 ]; then
   fi
   if command -v "$PYTHON" >/dev/null && "$PYTHON" -c 'import greenlet, gevent' 2>/dev/null; then
     say "python: $("$PYTHON" -c 'import platform, greenlet, gevent; print("Python", platform.python_version(), "greenlet", greenlet.__version__, "gevent", gevent.__version__)')"
+  fi
+
+  # Celery (Redis transport), redis-py and Ray, for the `distributed` suite's peers.
+  if command -v "$PYTHON" >/dev/null; then
+    if "$PYTHON" -c 'import celery, redis, ray' 2>/dev/null; then
+      say "python: celery, redis and ray already installed"
+    else
+      say "python: pip-installing celery[redis] redis ray (Ray is a large download)"
+      "$PYTHON" -m pip install -q --disable-pip-version-check 'celery[redis]' redis ray \
+        || "$PYTHON" -m pip install -q --disable-pip-version-check --user 'celery[redis]' redis ray
+    fi
+    if "$PYTHON" -c 'import celery, redis, ray' 2>/dev/null; then
+      say "python: $("$PYTHON" -c 'import celery, redis, ray; print("celery", celery.__version__, "redis-py", redis.__version__, "ray", ray.__version__)')"
+    fi
   fi
 fi
 
@@ -94,4 +114,4 @@ if command -v swift >/dev/null; then
 else
   say "swift peers: skipped (no swift on PATH)"
 fi
-say "done; run e.g.: bench/compare greenlet hub, or bench/net-compare"
+say "done; run e.g.: bench/compare greenlet hub, bench/compare distributed, or bench/net-compare"
