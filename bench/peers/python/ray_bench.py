@@ -4,10 +4,12 @@ Weave's `weave bench distributed`, printing the benchmark contract's JSON.
 
     ray_bench.py
 
-It starts a local Ray of its own (`ray.init(num_cpus=2, include_dashboard=False)` on
-loopback, a small object store, its session files in a temporary directory) and shuts it
-down afterwards, also on an error, Ctrl-C, SIGTERM or SIGHUP. Every pool has 2 processes
-(Ray actors).
+It starts a local Ray of its own (`ray.init(num_cpus=2, include_dashboard=False)`, its node
+address 127.0.0.1, a small object store, its session files in a temporary directory) and
+shuts it down afterwards, also on an error, Ctrl-C, SIGTERM or SIGHUP. Ray's servers still
+listen on every interface of this machine, and when this script is SIGKILLed, two of Ray's
+agents outlive it by about a minute before they exit. Every pool has 2 processes (Ray
+actors).
 
 Results:
 - distributed_tiny_tasks: `pool.map` of a no-op over 20k inputs with chunksize=1, one actor
@@ -25,6 +27,7 @@ Results:
 There is no distributed_worker_kill_recovery (a worker machine SIGKILLed, its tasks going
 to another): on one machine that needs a second Ray node, which this run does not start.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -38,6 +41,9 @@ from _benchutil import Beacon, emit, exit_on_termination, log, result, start_and
 
 # Ray reports usage statistics over the network unless told not to.
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+# Nothing may start a second local Ray behind the benchmark's back: a pool's result thread
+# still waiting when the run is interrupted would, once `ray.shutdown()` has run.
+os.environ["RAY_ENABLE_AUTO_CONNECT"] = "0"
 import ray  # noqa: E402
 from ray.util.multiprocessing import Pool  # noqa: E402
 
@@ -54,6 +60,16 @@ RECOVERABLE = {"max_restarts": -1, "max_task_retries": -1}
 
 def noop(_=None):
     return None
+
+
+@contextlib.contextmanager
+def open_pool(**ray_remote_args):
+    """A `Pool(PROCESSES)` whose actors are stopped when the block ends, however it ends."""
+    pool = Pool(PROCESSES, ray_remote_args=ray_remote_args)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
 
 
 def tiny_tasks(pool, chunksize, runs):
@@ -116,27 +132,27 @@ def main():
                  _node_ip_address="127.0.0.1")
         log(f"ray: started in {time.perf_counter() - start:.1f} s")
 
-        pool = Pool(PROCESSES)
-        pool.map(noop, range(1000))
-        log("  tiny tasks")
-        results.append(result("distributed_tiny_tasks", tiny_tasks(pool, 1, 2), "ops/s", False))
-        results.append(result("distributed_tiny_tasks_chunked", tiny_tasks(pool, None, 3),
-                              "ops/s", False))
-        log("  round trip")
-        results.append(result("distributed_roundtrip", roundtrip_ms(pool), "ms"))
-        log("  SIGKILL of an actor, default pool")
-        # An actor's default is max_restarts=0: nothing will run the task again.
-        recovered, outcome = kill_mid_task(pool, beacon, DEFAULT_POOL_CAP_S)
+        with open_pool() as pool:
+            pool.map(noop, range(1000))
+            log("  tiny tasks")
+            results.append(result("distributed_tiny_tasks", tiny_tasks(pool, 1, 2),
+                                  "ops/s", False))
+            results.append(result("distributed_tiny_tasks_chunked", tiny_tasks(pool, None, 3),
+                                  "ops/s", False))
+            log("  round trip")
+            results.append(result("distributed_roundtrip", roundtrip_ms(pool), "ms"))
+            log("  SIGKILL of an actor, default pool")
+            # An actor's default is max_restarts=0: nothing will run the task again.
+            recovered, outcome = kill_mid_task(pool, beacon, DEFAULT_POOL_CAP_S)
         notes.append("distributed_child_kill_recovery is for a pool with ray_remote_args="
                      f"{RECOVERABLE}; with the defaults the killed task "
                      + (f"fails ({type(outcome).__name__}) and never runs again"
                         if recovered is None else f"ran again after {recovered:.2f} s"))
-        pool.terminate()
 
         log("  SIGKILL of an actor, restartable pool")
-        pool = Pool(PROCESSES, ray_remote_args=RECOVERABLE)
-        pool.apply(noop)
-        recovered, outcome = kill_mid_task(pool, beacon, KILL_CAP_S)
+        with open_pool(**RECOVERABLE) as pool:
+            pool.apply(noop)
+            recovered, outcome = kill_mid_task(pool, beacon, KILL_CAP_S)
         if recovered is None:
             notes.append(f"distributed_child_kill_recovery: the killed task did not start "
                          f"again within {KILL_CAP_S} s")
@@ -145,7 +161,6 @@ def main():
                          f"{recovered:.2f} s but its call failed: {outcome!r}")
         else:
             results.append(result("distributed_child_kill_recovery", recovered, "s"))
-        pool.terminate()
         notes.append("no distributed_worker_kill_recovery: killing a worker machine needs a "
                      "second Ray node, which this local run does not start")
     finally:
