@@ -95,7 +95,7 @@ public final class DistributedWorker: Sendable {
     /// from async code; ``run()``, the `Service` form, also stops on a graceful shutdown.
     public func runUntilStopped() async {
         logger.info("distributed worker started", metadata: ["worker": "\(id)", "processes": "\(processes)"])
-        let tick = min(configuration.heartbeatInterval, configuration.pollInterval)
+        let tick = configuration.pollInterval
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [signal] in
                 while (try? await Task.sleep(for: tick)) != nil { signal.signal() }
@@ -122,18 +122,23 @@ public final class DistributedWorker: Sendable {
         signal.signal()
     }
 
-    /// The loop on one connection; returns once stopped and drained.
+    /// The loop on one connection, beside a heartbeat of its own (so that a long claim or
+    /// record never delays a lease's renewal); returns once stopped and drained.
     private func serve(_ connection: PostgresConnection) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.keepLeases(on: connection) }
+            group.addTask { try await self.claimAndRecord(on: connection) }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func claimAndRecord(on connection: PostgresConnection) async throws {
         let capacity = configuration.batchSize * 2
-        var nextHeartbeat = ContinuousClock.now
         while true {
             try Task.checkCancellation()
             try await recordOutcomes(on: connection)
             if state.isDrained { throw CancellationError() }
-            if ContinuousClock.now >= nextHeartbeat {
-                nextHeartbeat = .now + configuration.heartbeatInterval
-                try await keepLeases(on: connection)
-            }
             let room = capacity - state.inFlight
             if !state.isStopping && room >= configuration.batchSize {
                 let claimed = try await DistributedQueries.claim(
@@ -167,12 +172,14 @@ public final class DistributedWorker: Sendable {
         DistributedMetrics.failed.increment(by: outcomes.count - done)
     }
 
-    /// Renews this worker's leases and returns everyone's expired ones.
+    /// Every heartbeat interval: renews this worker's leases, and returns everyone's
+    /// expired ones.
     private func keepLeases(on connection: PostgresConnection) async throws {
-        if state.inFlight > 0 {
+        while true {
             try await DistributedQueries.heartbeat(worker: id, lease: configuration.lease, on: connection, logger: logger)
+            try await DistributedReaper.reap(on: connection, logger: logger)
+            try await Task.sleep(for: configuration.heartbeatInterval)
         }
-        try await DistributedReaper.reap(on: connection, logger: logger)
     }
 
     /// Hands claimed tasks to the worker processes: per function, one batch per process.

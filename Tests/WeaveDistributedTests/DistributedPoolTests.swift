@@ -18,7 +18,7 @@ final class DistributedPoolTests: XCTestCase {
     }
 
     func testHundredThousandTasksOverFourWorkersEachRecordedOnce() async throws {
-        let cluster = try DistributedTestCluster(processes: 1, batchSize: 512)
+        let cluster = try DistributedTestCluster(processes: 1, leaseMilliseconds: 3000, batchSize: 512)
         defer { cluster.stop() }
         for _ in 0..<4 { try cluster.startMachine() }
         var configuration = cluster.configuration
@@ -67,6 +67,7 @@ final class DistributedPoolTests: XCTestCase {
         defer { pool.close() }
         let first = try (0..<1500).map { _ in try pool.submit(TestFunctions.nap, 2) }
         try await Task.sleep(for: .milliseconds(500))
+        XCTAssertTrue(first.contains { !$0.isReady }, "the restart comes mid-run")
         try cluster.server.restart(downtime: 1)
         let second = try (0..<500).map { try pool.submit(TestFunctions.square, $0) }
         for future in first {
