@@ -116,7 +116,9 @@ public final class DistributedWorker: Sendable {
     }
 
     /// Makes ``runUntilStopped()`` stop claiming, finish the tasks it holds, record them and return.
-    /// Any thread may call it.
+    /// While the database is unreachable it keeps those outcomes and returns only once it
+    /// has recorded them after reconnecting; cancel its task to give up on them instead
+    /// (their leases then run out and they run elsewhere). Any thread may call it.
     public func stop() {
         state.stop()
         signal.signal()
