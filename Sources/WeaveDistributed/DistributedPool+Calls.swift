@@ -45,12 +45,12 @@ extension DistributedPool {
 
     // MARK: Async code
 
-    /// ``apply(_:_:)`` for async code: suspends the task, not the thread.
+    /// `apply(_:_:)` for async code: suspends the task, not the thread.
     public func apply<Input, Output>(_ function: PoolFunction<Input, Output>, _ input: Input) async throws -> Output {
         try await submit(function, input).value
     }
 
-    /// ``map(_:_:)`` for async code: suspends the task, not the thread.
+    /// `map(_:_:)` for async code: suspends the task, not the thread.
     public func map<Input, Output>(_ inputs: some Sequence<Input>, _ function: PoolFunction<Input, Output>) async throws
         -> [Output] {
         let futures = try inputs.map { try submit(function, $0) }

@@ -33,7 +33,7 @@ import WeaveDurations
 /// warning), stores what is queued and collects what finished meanwhile. A task whose
 /// function keeps throwing fails with a ``DistributedTaskError`` once `maxAttempts` are
 /// used. Finished rows are deleted as their results are taken; failed rows stay for
-/// inspection until ``purgeFailedTasks(olderThan:)``. A future cannot be cancelled: once
+/// inspection until ``purgeFailedTasks(olderThan:)-(Double)``. A future cannot be cancelled: once
 /// submitted, the task is the database's, and `cancel()` returns false.
 public final class DistributedPool: Sendable {
     /// The configuration it runs with.

@@ -170,26 +170,33 @@ enum DistributedQueries {
         return reaped
     }
 
-    /// Takes `caller`'s finished tasks: deletes the done ones, returning their results, and
-    /// marks the failed ones reported, returning their errors (their rows stay).
+    /// Takes `caller`'s finished tasks in one statement: deletes the done ones, returning
+    /// their results, and marks the failed ones reported, returning their errors (their
+    /// rows stay).
     static func takeFinished(caller: String, on connection: PostgresConnection, logger: Logger) async throws -> [FinishedTask] {
-        var finished: [FinishedTask] = []
-        let done = try await connection.query(
-            "DELETE FROM weave_tasks WHERE caller = \(caller) AND state = 'done' RETURNING seq, result", logger: logger)
-        for try await (seq, result) in done.decode((Int64, ByteBuffer).self) {
-            finished.append(FinishedTask(seq: seq, outcome: .success(Array(buffer: result))))
-        }
-        let failed = try await connection.query(
+        let rows = try await connection.query(
             """
-            UPDATE weave_tasks SET reported = true
-            WHERE caller = \(caller) AND state = 'failed' AND NOT reported
-            RETURNING seq, function, attempt, worker, coalesce(error, ''), coalesce(failure, 'failed')
+            WITH done AS (
+                DELETE FROM weave_tasks WHERE caller = \(caller) AND state = 'done'
+                RETURNING seq, result, NULL::text AS function, 0 AS attempt, NULL::text AS worker,
+                    NULL::text AS error, NULL::text AS failure
+            ), failed AS (
+                UPDATE weave_tasks SET reported = true
+                WHERE caller = \(caller) AND state = 'failed' AND NOT reported
+                RETURNING seq, NULL::bytea, function, attempt, worker, coalesce(error, ''), coalesce(failure, 'failed')
+            )
+            SELECT * FROM done UNION ALL SELECT * FROM failed
             """, logger: logger)
-        for try await (seq, function, attempt, worker, error, failure) in failed.decode(
-            (Int64, String, Int, String?, String, String).self) {
-            let taskError = DistributedTaskError(
-                reason: reason(named: failure), function: function, attempts: attempt, worker: worker, message: error)
-            finished.append(FinishedTask(seq: seq, outcome: .failure(taskError)))
+        var finished: [FinishedTask] = []
+        for try await (seq, result, function, attempt, worker, error, failure) in rows.decode(
+            (Int64, ByteBuffer?, String?, Int, String?, String?, String?).self) {
+            if let function, let error, let failure {
+                let taskError = DistributedTaskError(
+                    reason: reason(named: failure), function: function, attempts: attempt, worker: worker, message: error)
+                finished.append(FinishedTask(seq: seq, outcome: .failure(taskError)))
+            } else {
+                finished.append(FinishedTask(seq: seq, outcome: .success(result.map { Array(buffer: $0) } ?? [])))
+            }
         }
         return finished
     }
