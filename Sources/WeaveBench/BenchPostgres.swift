@@ -46,18 +46,26 @@ final class BenchPostgres {
     }
 
     /// Runs a command with its output discarded (pg_ctl leaves the server behind holding
-    /// whatever it inherited) and waits for it.
+    /// whatever it inherited) and waits for it (`posix_spawn`, `waitpid`: Foundation's
+    /// `Process` waits for a signal that a program reaping its own children may take).
     private static func run(_ arguments: [String]) throws {
-        let command = Process()
-        command.executableURL = URL(fileURLWithPath: arguments[0])
-        command.arguments = Array(arguments.dropFirst())
-        command.standardOutput = FileHandle.nullDevice
-        command.standardError = FileHandle.nullDevice
-        try command.run()
-        command.waitUntilExit()
-        guard command.terminationStatus == 0 else {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, environ)
+        guard spawned == 0 else {
+            throw BenchmarkError.workloadFailed("distributed", "\(arguments[0]) did not start (errno \(spawned))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
             throw BenchmarkError.workloadFailed(
-                "distributed", "\(arguments.joined(separator: " ")) exited with \(command.terminationStatus)")
+                "distributed", "\(arguments.joined(separator: " ")) exited with status \(status)")
         }
     }
 }

@@ -123,6 +123,7 @@ public enum DistributedBenchmarks {
         throw BenchmarkError.workloadFailed("distributed", "no worker machine claimed the task within 60 s")
     }
 
+    /// How many tasks are running; 0 while no pool or worker has created the table yet.
     private static func runningTasks(_ configuration: DistributedConfiguration) throws -> Int {
         let result = BlockingResult<Int>()
         Task {
@@ -132,9 +133,13 @@ public enum DistributedBenchmarks {
                                          password: nil, database: "postgres"),
                     id: 1, logger: quiet)
                 var count = 0
-                for try await row in try await connection.query(
-                    "SELECT count(*) FROM weave_tasks WHERE state = 'running'", logger: quiet).decode(Int.self) {
-                    count = row
+                do {
+                    for try await row in try await connection.query(
+                        "SELECT count(*) FROM weave_tasks WHERE state = 'running'", logger: quiet).decode(Int.self) {
+                        count = row
+                    }
+                } catch let error as PSQLError where error.code == .server {
+                    count = 0
                 }
                 try await connection.close()
                 result.set(.success(count))
