@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "WeaveServices", targets: ["WeaveServices"]),
         .library(name: "Managers", targets: ["Managers"]),
         .library(name: "GreenPatch", targets: ["GreenPatch"]),
+        .library(name: "WeaveDistributed", targets: ["WeaveDistributed"]),
         .executable(name: "weave", targets: ["WeaveCLI"]),
         .executable(name: "weave-patch-bench", targets: ["WeavePatchBenchCLI"]),
     ],
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only unsafe island below Swift: machine-context switch (assembly per
@@ -178,6 +180,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A process pool spread over machines: tasks, leases and results in PostgreSQL,
+        // run by the registered pool functions of worker processes on every machine.
+        .target(
+            name: "WeaveDistributed",
+            dependencies: [
+                "Executors",
+                "GreenHub",
+                "Multiprocessing",
+                "WeaveDurations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // monkey.patch_all(): the libc functions an executable linking it defines (sleep,
         // read, recv, poll, connect, getaddrinfo, ...), passing through to glibc's until
         // GreenPatch turns them on; then greenlets' blocking calls wait on their hub.
@@ -208,7 +227,12 @@ let package = Package(
         ),
         .target(
             name: "WeaveBench",
-            dependencies: ["Weave"],
+            dependencies: [
+                "Weave",
+                "WeaveDistributed",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The `patch` benchmark suite, in an executable of its own: it patches its process
@@ -289,6 +313,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WeaveDistributedTests",
+            dependencies: [
+                "WeaveDistributed", "Executors", "GreenHub", "Multiprocessing", "WeaveTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ManagersTests",
             dependencies: ["Managers", "GreenHub", "WeaveTestSupport"],
             swiftSettings: strict
@@ -312,6 +345,7 @@ let package = Package(
             dependencies: [
                 "WeaveTour",
                 "WeaveServices",
+                "WeaveDistributed",
                 "GreenPatch",
                 "WeaveTestSupport",
                 .product(name: "Logging", package: "swift-log"),

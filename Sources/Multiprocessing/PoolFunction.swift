@@ -38,8 +38,51 @@ extension Multiprocessing {
     /// `bootstrapIfChild()` and before making a pool, in parent and spawned child alike;
     /// a later registration of the same name replaces the earlier one. Any thread may call it.
     public static func register<Input, Output>(_ function: PoolFunction<Input, Output>) {
-        poolFunctions.register(name: function.name, runner: PoolWire.chunkRunner(function.body))
+        poolFunctions.register(
+            name: function.name, runner: PoolWire.chunkRunner(function.body), single: singleRunner(function.body))
     }
+
+    /// Runs the registered function `name` for one encoded input in this process and returns
+    /// its encoded output, or nil when no function of that name is registered here. For
+    /// callers that carry inputs and outputs as bytes, such as a distributed pool's workers.
+    /// - Throws: ``RegisteredInputMismatch`` when the bytes do not decode as the function's
+    ///   input (or its output does not encode); otherwise whatever the function threw.
+    package static func callRegisteredFunction(named name: String, encodedInput: [UInt8]) throws -> [UInt8]? {
+        guard let single = poolFunctions.singleRunner(named: name) else { return nil }
+        return try single(encodedInput)
+    }
+
+    private static func singleRunner<Input: Codable & Sendable, Output: Codable & Sendable>(
+        _ body: @escaping @Sendable (Input) throws -> Output
+    ) -> PoolSingleRunner {
+        { bytes in
+            let input: Input
+            do {
+                input = try BinaryCodableDecoder().decode(Input.self, from: bytes)
+            } catch {
+                throw RegisteredInputMismatch(message: "the input does not decode as \(Input.self): \(error)")
+            }
+            let output = try body(input)
+            do {
+                return try BinaryCodableEncoder().encode(output)
+            } catch {
+                throw RegisteredInputMismatch(message: "the output does not encode as \(Output.self): \(error)")
+            }
+        }
+    }
+}
+
+/// Runs a registered function for one encoded input: encoded output out.
+typealias PoolSingleRunner = @Sendable (_ input: [UInt8]) throws -> [UInt8]
+
+/// The bytes given to ``Multiprocessing/callRegisteredFunction(named:encodedInput:)`` are not
+/// an encoded input of the function of that name (or its output does not encode): the
+/// caller and this process registered different types under one name.
+package struct RegisteredInputMismatch: Error, CustomStringConvertible {
+    /// What did not decode or encode, and as which type.
+    package var message: String
+
+    package var description: String { message }
 }
 
 /// The registered pool functions, type-erased to run a chunk of encoded inputs.
@@ -47,19 +90,24 @@ extension Multiprocessing {
 /// A short list searched front to back, for the reason `SpawnEntryPointTable` gives.
 final class PoolFunctionTable: @unchecked Sendable {
     private let lock = InProcessLock()
-    private var runners: [(name: String, run: PoolRunner)] = []
+    private var runners: [(name: String, run: PoolRunner, single: PoolSingleRunner)] = []
 
-    func register(name: String, runner: @escaping PoolRunner) {
+    func register(name: String, runner: @escaping PoolRunner, single: @escaping PoolSingleRunner) {
         lock.withLock {
             if let index = runners.firstIndex(where: { $0.name == name }) {
                 runners[index].run = runner
+                runners[index].single = single
             } else {
-                runners.append((name, runner))
+                runners.append((name, runner, single))
             }
         }
     }
 
     func runner(named name: String) -> PoolRunner? {
         lock.withLock { runners.first { $0.name == name }?.run }
+    }
+
+    func singleRunner(named name: String) -> PoolSingleRunner? {
+        lock.withLock { runners.first { $0.name == name }?.single }
     }
 }

@@ -1,7 +1,7 @@
 /// The suites `weave bench` knows, by name.
 public enum BenchmarkSuites {
     /// The suite names, in the order `weave bench` lists them.
-    public static let names = ["greenlet", "hub", "process", "pool", "net", "manager", "patch"]
+    public static let names = ["greenlet", "hub", "process", "pool", "net", "manager", "patch", "distributed"]
 
     /// Runs the suite called `name`.
     public static func run(_ name: String) throws -> BenchmarkReport {
@@ -20,6 +20,8 @@ public enum BenchmarkSuites {
             return BenchmarkReport(suite: name, results: try ManagerBenchmarks.run())
         case "patch":
             return BenchmarkReport(suite: name, results: try PatchSuite.run())
+        case "distributed":
+            return BenchmarkReport(suite: name, results: try DistributedBenchmarks.run())
         default:
             throw BenchmarkError.unknownSuite(name)
         }

@@ -16,6 +16,7 @@ struct WeaveCommand: ParsableCommand {
     /// run its entry point before anything else (argument parsing included).
     static func main() {
         ProcessBenchmarks.registerSpawnEntryPoints()
+        DistributedBenchmarks.registerSpawnEntryPoints()
         Multiprocessing.bootstrapIfChild()
         main(nil)
     }

@@ -79,11 +79,7 @@ public final class PostgresTestServer {
                 chown(directory, user.pointee.pw_uid, user.pointee.pw_gid)
             }
             try runAsServerUser(["\(binaries)/initdb", "-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "--no-sync"])
-            try runAsServerUser([
-                "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "60",
-                "-o", "-k \(directory) -c listen_addresses= -p \(port) -c fsync=off", "start",
-            ])
-            running = true
+            try startServer()
         } catch {
             removeDirectory()
             throw error
@@ -92,6 +88,24 @@ public final class PostgresTestServer {
 
     deinit {
         stop()
+    }
+
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`), waits
+    /// `downtime` seconds and starts it again on the same cluster; returns once it accepts
+    /// connections. Clients see their connections drop, then the same database come back.
+    public func restart(downtime: Double = 0) throws {
+        try runAsServerUser(["\(binaries)/pg_ctl", "-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+        running = false
+        if downtime > 0 { usleep(useconds_t(downtime * 1_000_000)) }
+        try startServer()
+    }
+
+    private func startServer() throws {
+        try runAsServerUser([
+            "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "60",
+            "-o", "-k \(directory) -c listen_addresses= -p \(port) -c fsync=off", "start",
+        ])
+        running = true
     }
 
     /// Stops the server at once and removes the cluster's directory. Safe to call twice.

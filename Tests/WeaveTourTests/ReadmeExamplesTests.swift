@@ -8,7 +8,9 @@ import GreenPatch
 import Multiprocessing
 import ServiceLifecycle
 import Threading
+import WeaveDistributed
 import WeaveServices
+import WeaveTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -206,6 +208,32 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(try counts["done"], 4)
         XCTAssertEqual(try finished.snapshot().sorted(), ["worker-1", "worker-2", "worker-3", "worker-4"])
         try manager.shutdown()
+    }
+
+    func testDistributedPoolExample() throws {
+        Multiprocessing.warnsOnMultithreadedFork = false
+        let server: PostgresTestServer
+        do {
+            server = try PostgresTestServer()
+        } catch let error as PostgresTestServer.SetupError {
+            throw XCTSkip("\(error)")
+        }
+        defer { server.stop() }
+        let databaseURL = "postgres://postgres@/postgres?host=\(server.directory)"
+        let square = PoolFunction<Int, Int>("square") { $0 * $0 }
+        Multiprocessing.register(square)  // every machine's program registers its functions
+
+        // The worker side: the same program on every machine, each with local worker processes.
+        let worker = try DistributedWorker(url: databaseURL, processes: 2)
+        Task { await worker.runUntilStopped() }
+
+        // The caller side: the process pool's calls, run by whichever worker claims each task.
+        let pool = try DistributedPool(url: databaseURL)
+        print(try pool.map([1, 2, 3], square))  // [1, 4, 9]
+        print(try pool.apply(square, 12))  // 144
+        XCTAssertEqual(try pool.map([1, 2, 3], square), [1, 4, 9])
+        pool.close()
+        worker.stop()
     }
 
     func testMonkeyPatchExample() throws {
