@@ -42,8 +42,9 @@ struct DistributedPoolLoop: Sendable {
                 DistributedMetrics.submitted.increment(by: batch.count)
                 continue
             }
-            if state.isWaiting {
-                state.deliver(try await DistributedQueries.takeFinished(caller: caller, on: connection, logger: logger))
+            if let oldest = state.oldestAwaitedSeq {
+                state.deliver(try await DistributedQueries.takeFinished(
+                    caller: caller, from: oldest, on: connection, logger: logger))
                 if ContinuousClock.now >= nextReap {
                     nextReap = .now + configuration.pollInterval
                     try await DistributedReaper.reap(on: connection, logger: logger)

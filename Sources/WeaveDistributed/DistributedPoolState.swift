@@ -39,9 +39,11 @@ final class DistributedPoolState: Sendable {
         fields.withLock { $0.pending.removeFirst(min(count, $0.pending.count)) }
     }
 
-    /// Whether stored tasks wait for their outcome.
-    var isWaiting: Bool {
-        fields.withLock { $0.waiting.count > $0.pending.count }
+    /// The lowest number of a task whose outcome is awaited, when stored tasks wait for
+    /// theirs; nil otherwise. Finished rows are looked up from it on, so that the lookup
+    /// skips the dead index entries of every task delivered before it.
+    var oldestAwaitedSeq: Int64? {
+        fields.withLock { $0.waiting.count > $0.pending.count ? $0.waiting.keys.min() : nil }
     }
 
     /// Hands finished tasks to their futures; a task this pool no longer waits for (a

@@ -170,19 +170,22 @@ enum DistributedQueries {
         return reaped
     }
 
-    /// Takes `caller`'s finished tasks in one statement: deletes the done ones, returning
+    /// Takes `caller`'s finished tasks numbered `oldest` or above in one statement (the
+    /// number bound keeps the scan off the dead index entries of tasks delivered before
+    /// it, which only a vacuum removes): deletes the done ones, returning
     /// their results, and marks the failed ones reported, returning their errors (their
     /// rows stay).
-    static func takeFinished(caller: String, on connection: PostgresConnection, logger: Logger) async throws -> [FinishedTask] {
+    static func takeFinished(caller: String, from oldest: Int64, on connection: PostgresConnection, logger: Logger)
+        async throws -> [FinishedTask] {
         let rows = try await connection.query(
             """
             WITH done AS (
-                DELETE FROM weave_tasks WHERE caller = \(caller) AND state = 'done'
+                DELETE FROM weave_tasks WHERE caller = \(caller) AND seq >= \(oldest) AND state = 'done'
                 RETURNING seq, result, NULL::text AS function, 0 AS attempt, NULL::text AS worker,
                     NULL::text AS error, NULL::text AS failure
             ), failed AS (
                 UPDATE weave_tasks SET reported = true
-                WHERE caller = \(caller) AND state = 'failed' AND NOT reported
+                WHERE caller = \(caller) AND seq >= \(oldest) AND state = 'failed' AND NOT reported
                 RETURNING seq, NULL::bytea, function, attempt, worker, coalesce(error, ''), coalesce(failure, 'failed')
             )
             SELECT * FROM done UNION ALL SELECT * FROM failed

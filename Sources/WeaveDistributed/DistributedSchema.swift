@@ -14,6 +14,11 @@ import PostgresNIO
 /// `available` (a retry or an expired lease) or `failed` (kept for inspection). Triggers
 /// notify the `weave_tasks` channel when rows become available (payload: the queue) and
 /// each caller's channel when its tasks finish.
+///
+/// Every task leaves dead row versions behind (each state change rewrites the row), so
+/// the table asks autovacuum to run after 1% of it changes rather than 20%, without
+/// throttling; callers look their results up by task number from the oldest they await,
+/// which keeps that lookup off the dead index entries of earlier tasks in between.
 enum DistributedSchema {
     /// The version this program's migrations reach.
     static let version = 1
@@ -49,9 +54,15 @@ enum DistributedSchema {
                 UNIQUE (caller, seq)
             )
             """,
+            """
+            ALTER TABLE weave_tasks SET (
+                autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 0
+            )
+            """,
             "CREATE INDEX weave_tasks_available ON weave_tasks (queue, id) WHERE state = 'available'",
             "CREATE INDEX weave_tasks_running ON weave_tasks (worker, lease_until) WHERE state = 'running'",
-            "CREATE INDEX weave_tasks_finished ON weave_tasks (caller) WHERE state IN ('done', 'failed') AND NOT reported",
+            "CREATE INDEX weave_tasks_finished ON weave_tasks (caller, seq) WHERE state IN ('done', 'failed') AND NOT reported",
             """
             CREATE FUNCTION weave_tasks_notify() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
