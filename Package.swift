@@ -196,6 +196,9 @@ let package = Package(
         // A blocking libcurl GET (curl_easy_perform), the unchanged C workload of GreenPatch's
         // tests and benchmark. Needs libcurl's headers (libcurl4-openssl-dev).
         .target(name: "CWeaveCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The same easy API reached at run time (dlopen libcurl.so.4, dlsym), for the tour's
+        // crawl: `weave` must build where libcurl's headers are not installed.
+        .target(name: "CWeaveCurlRuntime"),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors", "Managers"],
@@ -203,7 +206,7 @@ let package = Package(
         ),
         .target(
             name: "WeaveTour",
-            dependencies: ["Weave", "WeaveDurations"],
+            dependencies: ["Weave", "WeaveDurations", "GreenPatch", "CWeaveCurlRuntime"],
             swiftSettings: strict
         ),
         .target(
@@ -231,7 +234,10 @@ let package = Package(
                 "WeaveBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // The tour's crawl loads libcurl with dlopen: its calls reach GreenPatch's hooks
+            // only if this executable exports them all (check with `nm -D`).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
         ),
         .target(
             name: "WeaveTestSupport",
