@@ -262,7 +262,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiprocessingTests",
-            dependencies: ["Multiprocessing", "WeaveTestSupport"],
+            dependencies: ["Multiprocessing", "WeaveTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
