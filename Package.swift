@@ -153,6 +153,7 @@ let package = Package(
                 "Executors",
                 "GreenHub",
                 "GreenNet",
+                "Managers",
                 "Multiprocessing",
                 "Threading",
                 "WeaveDurations",
