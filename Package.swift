@@ -155,6 +155,7 @@ let package = Package(
                 "Executors",
                 "GreenHub",
                 "GreenNet",
+                "Managers",
                 "Multiprocessing",
                 "Threading",
                 "WeaveDurations",
@@ -215,6 +216,9 @@ let package = Package(
         // A blocking libcurl GET (curl_easy_perform), the unchanged C workload of GreenPatch's
         // tests and benchmark. Needs libcurl's headers (libcurl4-openssl-dev).
         .target(name: "CWeaveCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The same easy API reached at run time (dlopen libcurl.so.4, dlsym), for the tour's
+        // crawl: `weave` must build where libcurl's headers are not installed.
+        .target(name: "CWeaveCurlRuntime"),
         .target(
             name: "Weave",
             dependencies: ["Greenlets", "GreenHub", "GreenNet", "Multiprocessing", "Threading", "Executors", "Managers"],
@@ -222,7 +226,7 @@ let package = Package(
         ),
         .target(
             name: "WeaveTour",
-            dependencies: ["Weave", "WeaveDurations"],
+            dependencies: ["Weave", "WeaveDurations", "GreenPatch", "CWeaveCurlRuntime"],
             swiftSettings: strict
         ),
         .target(
@@ -255,7 +259,10 @@ let package = Package(
                 "WeaveBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // The tour's crawl loads libcurl with dlopen: its calls reach GreenPatch's hooks
+            // only if this executable exports them all (check with `nm -D`).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
         ),
         .target(
             name: "WeaveTestSupport",
@@ -280,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiprocessingTests",
-            dependencies: ["Multiprocessing", "WeaveTestSupport"],
+            dependencies: ["Multiprocessing", "WeaveTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-/// The error an executor or a `PoolFuture` throws on its own account (the work's own
+/// The error an executor or a ``PoolFuture`` throws on its own account (the work's own
 /// errors reach the caller unchanged).
 ///
 /// The set of codes can grow; switch over `code` with a `default` branch.

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// An executor whose workers are green threads on a hub thread of its own — the green
-/// member of the `PoolExecutor` family, for IO-bound work written in blocking style.
+/// member of the ``PoolExecutor`` family, for IO-bound work written in blocking style.
 ///
 /// ```swift
 /// let executor = try GreenPoolExecutor(maxGreenThreads: 100)
@@ -20,7 +20,7 @@ import Synchronization
 ///
 /// The work runs in green threads on the executor's hub, at most `maxGreenThreads` at a
 /// time; the rest wait in submission order. Work that blocks the green way
-/// (`Green.sleep`, green sockets and HTTP, green queues) lets the others run; work that
+/// (``/GreenHub/Green/sleep(_:)``, green sockets and HTTP, green queues) lets the others run; work that
 /// blocks the thread (a CPU loop, a plain `read`) holds them all up, as in gevent. Submit
 /// from any thread, a greenlet or async code.
 public final class GreenPoolExecutor: PoolExecutor {
@@ -49,7 +49,7 @@ public final class GreenPoolExecutor: PoolExecutor {
     /// - Parameters:
     ///   - maxGreenThreads: How many tasks run at once, at most; 1000 by default.
     ///   - logger: Where the executor reports its hub thread's start and stop, at `debug`.
-    /// - Throws: `ExecutorError` for a `maxGreenThreads` below 1; `HubError` with code
+    /// - Throws: ``ExecutorError`` for a `maxGreenThreads` below 1; ``/GreenHub/HubError`` with code
     ///   `threadUnavailable` when the system refuses the thread.
     public init(maxGreenThreads: Int = 1000, logger: Logger = Logger(label: "weave.executors.green")) throws {
         guard maxGreenThreads >= 1 else {
@@ -67,7 +67,7 @@ public final class GreenPoolExecutor: PoolExecutor {
 
     /// Schedules `work` on a green thread of the executor's hub (Python's `submit`).
     ///
-    /// - Throws: `ExecutorError` with code `shutDown` after `shutdown(wait:cancelFutures:)`.
+    /// - Throws: ``ExecutorError`` with code `shutDown` after `shutdown(wait:cancelFutures:)`.
     public func submit<Value: Codable & Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> PoolFuture<Value> {
         try submitAny(work)
     }
@@ -75,7 +75,7 @@ public final class GreenPoolExecutor: PoolExecutor {
     /// Schedules `work`, whose value need not be `Codable`, on a green thread of the
     /// executor's hub.
     ///
-    /// - Throws: `ExecutorError` with code `shutDown` after `shutdown(wait:cancelFutures:)`.
+    /// - Throws: ``ExecutorError`` with code `shutDown` after `shutdown(wait:cancelFutures:)`.
     public func submit<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> PoolFuture<Value> {
         try submitAny(work)
     }

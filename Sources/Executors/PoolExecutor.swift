@@ -18,7 +18,7 @@ import WeaveDurations
 public protocol PoolExecutor: AnyObject, Sendable {
     /// Schedules `work` and returns its future (Python's `submit`).
     ///
-    /// - Throws: `ExecutorError` with code `shutDown` after `shutdown(wait:cancelFutures:)`.
+    /// - Throws: ``ExecutorError`` with code `shutDown` after ``shutdown(wait:cancelFutures:)``.
     func submit<Value: Codable & Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> PoolFuture<Value>
 
     /// Runs `transform` over `inputs` and returns the outputs in input order (Python's
@@ -30,7 +30,7 @@ public protocol PoolExecutor: AnyObject, Sendable {
     ///     waits for ever.
     ///   - transform: The work for one input.
     /// - Throws: The first error, in input order, that an input's work threw;
-    ///   `ExecutorError` with code `timedOut` (the inputs not yet done are cancelled) or
+    ///   ``ExecutorError`` with code `timedOut` (the inputs not yet done are cancelled) or
     ///   `shutDown`.
     func map<Input: Sendable, Output: Codable & Sendable>(
         _ inputs: some Sequence<Input>,

@@ -51,7 +51,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
     }
 
     /// The outcome once done, or `nil` while pending or running. A cancelled future's
-    /// outcome is an `ExecutorError` with code `cancelled`.
+    /// outcome is an ``ExecutorError`` with code `cancelled`.
     public var result: Result<Value, any Error>? {
         state.withLock { if case .done(let result) = $0.phase { result } else { nil } }
     }
@@ -63,7 +63,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
     ///
     /// Plain code blocks its thread; a greenlet suspends only itself.
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
-    /// - Throws: The error the work threw; `ExecutorError` with code `timedOut` when
+    /// - Throws: The error the work threw; ``ExecutorError`` with code `timedOut` when
     ///   `timeout` runs out first (the work goes on), or `cancelled`; in a greenlet, an
     ///   error thrown into it meanwhile.
     @DurationOverload
@@ -88,7 +88,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
 
     /// The work's value, for async code: suspends the task until the future is done.
     ///
-    /// - Throws: The error the work threw, or `ExecutorError` with code `cancelled`.
+    /// - Throws: The error the work threw, or ``ExecutorError`` with code `cancelled`.
     public var value: Value {
         get async throws {
             try await withCheckedThrowingContinuation { continuation in

@@ -60,7 +60,7 @@ public enum PoolFutures {
     /// - Parameters:
     ///   - futures: The futures to hand over as they finish.
     ///   - timeout: Seconds, from this call, for all of them to finish; `next()`
-    ///     throws `ExecutorError` with code `timedOut` once it has passed.
+    ///     throws ``ExecutorError`` with code `timedOut` once it has passed.
     @DurationOverload
     public static func asCompleted<Value>(_ futures: [PoolFuture<Value>], timeout: Double? = nil) -> AsCompletedIterator<Value> {
         AsCompletedIterator(futures, deadline: timeout.map { ContinuousClock.now.advanced(by: .seconds($0)) })
@@ -104,7 +104,7 @@ public struct AsCompletedIterator<Value: Sendable> {
 
     /// The next future to finish, or `nil` once every future has been handed out.
     ///
-    /// - Throws: `ExecutorError` with code `timedOut` when the deadline passes first; in
+    /// - Throws: ``ExecutorError`` with code `timedOut` when the deadline passes first; in
     ///   a greenlet, an error thrown into it meanwhile.
     public mutating func next() throws -> PoolFuture<Value>? {
         guard handedOut < futures.count else { return nil }

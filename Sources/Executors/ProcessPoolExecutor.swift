@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// The workers are forked, so work is a closure that may capture anything. A closure the
 /// workers have not seen reaches them in a fresh generation of workers forked for it (see
-/// `WorkerPool`): a `submit` costs a fork per worker, `map` one per worker for all its
+/// ``/Multiprocessing/WorkerPool``): a `submit` costs a fork per worker, `map` one per worker for all its
 /// inputs, and closures submitted together share one generation. For many small tasks,
 /// submit a registered ``/Multiprocessing/PoolFunction`` (`submit(_:_:)`), which every worker knows by name,
 /// as Python pickles a module-level function.
@@ -30,7 +30,7 @@ import Synchronization
 /// A worker killed by a signal fails only the future it was running, with
 /// `MultiprocessingError(.workerDied)` naming its pid and the signal; a replacement starts
 /// and the other futures carry on (Python breaks the whole executor). An error the work
-/// throws reaches the future as a `PoolTaskError` with its type, message and the worker's
+/// throws reaches the future as a ``/Multiprocessing/PoolTaskError`` with its type, message and the worker's
 /// pid. Any thread may submit.
 public final class ProcessPoolExecutor: PoolExecutor {
     private let pool: DrivenWorkerPool

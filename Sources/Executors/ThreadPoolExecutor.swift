@@ -18,7 +18,7 @@ import Threading
 /// let sizes = try executor.map(paths) { path in try loadFile(path).count }
 /// ```
 ///
-/// Workers are `OSThread`s named `<prefix>_<n>`, started one per submission while none
+/// Workers are ``/Threading/OSThread``s named `<prefix>_<n>`, started one per submission while none
 /// is idle, up to `maxWorkers`; each runs `initializer` first, then tasks in submission
 /// order. They are not daemon threads: at a normal process exit the executor stops taking
 /// work, its workers finish what is queued, and the exit waits for them, as in Python.
@@ -46,10 +46,10 @@ public final class ThreadPoolExecutor: PoolExecutor {
     ///     `ThreadPoolExecutor-<n>`, numbered per executor as Python numbers them.
     ///   - initializer: Run by each worker before its first task. If it throws, the
     ///     executor breaks: the error is logged, queued tasks fail and later submissions
-    ///     throw `ExecutorError` with code `brokenExecutor` (Python's `BrokenThreadPool`).
+    ///     throw ``ExecutorError`` with code `brokenExecutor` (Python's `BrokenThreadPool`).
     ///   - logger: Where a failed initializer is reported, at `error`. Every task's
     ///     outcome goes to its future, never to the log.
-    /// - Throws: `ExecutorError` with code `invalidArgument` for a `maxWorkers` below 1.
+    /// - Throws: ``ExecutorError`` with code `invalidArgument` for a `maxWorkers` below 1.
     public init(
         maxWorkers: Int? = nil,
         threadNamePrefix: String? = nil,
@@ -74,8 +74,8 @@ public final class ThreadPoolExecutor: PoolExecutor {
 
     /// Schedules `work` on a worker thread (Python's `submit`).
     ///
-    /// - Throws: `ExecutorError` with code `shutDown` after `shutdown(wait:cancelFutures:)`,
-    ///   `brokenExecutor` after an initializer failed; `ThreadingError` when the system
+    /// - Throws: ``ExecutorError`` with code `shutDown` after `shutdown(wait:cancelFutures:)`,
+    ///   `brokenExecutor` after an initializer failed; ``/Threading/ThreadingError`` when the system
     ///   refuses a new worker thread (the task stays queued for the running workers).
     public func submit<Value: Codable & Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> PoolFuture<Value> {
         try pool.submit(work)
@@ -110,7 +110,7 @@ extension ExecutorError.Code {
 /// The numbers in default executor names: `ThreadPoolExecutor-0`, `-1`…
 private let executorNumbers = Atomic<Int>(0)
 
-/// The workers and queue behind a `ThreadPoolExecutor`, kept apart from it so that the
+/// The workers and queue behind a ``ThreadPoolExecutor``, kept apart from it so that the
 /// executor can go away (and shut them down) while they run.
 private final class ThreadPool: Sendable {
     private struct Job: Sendable {

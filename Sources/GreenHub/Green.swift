@@ -2,8 +2,8 @@ import DequeModule
 import Greenlets
 import WeaveDurations
 
-/// The gevent-style API of the calling thread's hub: `Green.spawn`, `Green.sleep`,
-/// `Green.joinAll` and friends.
+/// The gevent-style API of the calling thread's hub: ``Green/spawn(name:stackMode:_:)``,
+/// ``Green/sleep(_:)``, ``Green/joinAll(_:timeout:raiseError:)-(_,Double?,_)`` and friends.
 ///
 /// ```swift
 /// let workers = (1...3).map { n in
@@ -19,8 +19,8 @@ public enum Green {
     ///
     /// - Parameters:
     ///   - name: A name for diagnostics (deadlock reports, the blocking detector).
-    ///   - stackMode: The green thread's stack (see `Greenlet.StackMode`); by default
-    ///     `Greenlet.defaultStackMode`.
+    ///   - stackMode: The green thread's stack (see ``/Greenlets/Greenlet/StackMode``); by
+    ///     default ``/Greenlets/Greenlet/defaultStackMode``.
     ///   - body: The green thread's work; its value or error is the thread's outcome.
     @inlinable @discardableResult
     public static func spawn<Value>(
@@ -101,7 +101,7 @@ public enum Green {
     ///
     /// - Parameters:
     ///   - threads: The green threads to kill.
-    ///   - error: What to raise in each; `GreenletExit` by default.
+    ///   - error: What to raise in each; ``/Greenlets/GreenletExit`` by default.
     ///   - wait: Whether to wait until they have all finished.
     ///   - timeout: With `wait`, seconds to wait at most.
     @DurationOverload
@@ -136,7 +136,7 @@ public enum Green {
     /// Runs `body`, interrupting whatever green wait is in progress inside it once
     /// `seconds` have passed — `with gevent.Timeout(seconds):`.
     ///
-    /// - Throws: `GreenTimeoutError` if time runs out while `body` waits, and whatever
+    /// - Throws: ``GreenTimeoutError`` if time runs out while `body` waits, and whatever
     ///   `body` throws.
     @DurationOverload
     public static func withTimeout<Result>(_ seconds: Double, _ body: () throws -> Result) throws -> Result {
@@ -157,7 +157,7 @@ public enum Green {
     }
 }
 
-/// The green threads of a set as they finish; see `Green.completed(_:timeout:)`.
+/// The green threads of a set as they finish; see ``Green/completed(_:timeout:)-(_,Double?)``.
 public struct CompletionSequence: Sequence, IteratorProtocol {
     private let hub: Hub
     private let inbox: CompletionInbox
@@ -191,7 +191,7 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
     /// The next green thread to finish, or `nil` when all have or time has run out.
     ///
     /// - Throws: An error raised in the waiting greenlet (a kill, a scoped timeout,
-    ///   `HubError` for a deadlock).
+    ///   ``HubError`` for a deadlock).
     public mutating func nextFinished() throws -> AnyGreenThread? {
         guard remaining > 0 else { return nil }
         if inbox.finished.isEmpty {
@@ -217,7 +217,7 @@ public struct CompletionSequence: Sequence, IteratorProtocol {
     }
 }
 
-/// Collects finished green threads for a `CompletionSequence`.
+/// Collects finished green threads for a ``CompletionSequence``.
 final class CompletionInbox {
     @exclusivity(unchecked) var finished = Deque<AnyGreenThread>()
     @exclusivity(unchecked) var waiter: Waiter?

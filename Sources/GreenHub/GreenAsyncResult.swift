@@ -96,7 +96,7 @@ public final class GreenAsyncResult<Value>: CustomStringConvertible {
     ///
     /// Call on the hub's thread, from any greenlet but the hub's.
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
-    /// - Throws: The error it was completed with; `GreenTimeoutError` if `timeout` runs
+    /// - Throws: The error it was completed with; ``GreenTimeoutError`` if `timeout` runs
     ///   out first; an error raised in the waiting greenlet (a kill, a scoped timeout);
     ///   `HubError.deadlock` if nothing can ever complete it; `HubError.wrongThread`.
     @DurationOverload
@@ -112,7 +112,7 @@ public final class GreenAsyncResult<Value>: CustomStringConvertible {
 
     /// Returns the value without blocking — `get_nowait()`.
     ///
-    /// - Throws: The error it was completed with; `GreenTimeoutError` (of 0 s) if it is
+    /// - Throws: The error it was completed with; ``GreenTimeoutError`` (of 0 s) if it is
     ///   not complete yet; `HubError.wrongThread`.
     public func getNowait() throws -> Value {
         try hub.checkThread()

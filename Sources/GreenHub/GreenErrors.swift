@@ -1,6 +1,6 @@
 /// A green wait ran out of time — gevent's `Timeout`.
 ///
-/// Thrown by a blocking call's `timeout:` and by `Green.withTimeout(_:_:)` when the scope's
+/// Thrown by a blocking call's `timeout:` and by ``Green/withTimeout(_:_:)-(Double,_)`` when the scope's
 /// time runs out while something inside it waits.
 public struct GreenTimeoutError: Error, CustomStringConvertible, Equatable {
     /// The time that ran out, in seconds.
@@ -29,12 +29,12 @@ public struct HubError: Error, CustomStringConvertible {
         /// no cross-thread work. The message lists who waits on what.
         public static let deadlock = Code(1)
         /// The object belongs to another thread's hub. Hand the work to that hub with a
-        /// `HubRemote` instead.
+        /// ``HubRemote`` instead.
         public static let wrongThread = Code(2)
         /// A blocking call was made in the hub itself (a callback run by the event loop).
         /// Spawn a green thread for work that blocks.
         public static let blockingInHub = Code(3)
-        /// The system refused a thread for a new hub (`Hub.startThread()`).
+        /// The system refused a thread for a new hub (``Hub/startThread()``).
         public static let threadUnavailable = Code(4)
 
         public var description: String {

@@ -59,7 +59,7 @@ public final class GreenEvent: CustomStringConvertible {
     /// - Returns: `true` if the flag was set (now, or by a `set()` during the wait, even
     ///   if cleared since); `false` if `timeout` ran out first.
     /// - Throws: `HubError.wrongThread`; an error raised in the waiting greenlet (a kill,
-    ///   a scoped `Green.withTimeout`); `HubError.deadlock` if nothing can ever set it.
+    ///   a scoped ``Green/withTimeout(_:_:)-(Double,_)``); `HubError.deadlock` if nothing can ever set it.
     @DurationOverload
     @discardableResult
     public func wait(timeout: Double? = nil) throws -> Bool {

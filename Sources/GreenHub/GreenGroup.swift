@@ -89,7 +89,7 @@ public class GreenGroup: CustomStringConvertible {
     /// Call on the hub's thread.
     /// - Parameters:
     ///   - name: A name for diagnostics.
-    ///   - stackMode: The green thread's stack; by default `Greenlet.defaultStackMode`.
+    ///   - stackMode: The green thread's stack; by default ``/Greenlets/Greenlet/defaultStackMode``.
     ///   - body: The green thread's work; its value or error is the thread's outcome.
     /// - Throws: `HubError.wrongThread`; for a pool, what waiting for a slot throws (a
     ///   kill, a scoped timeout, `HubError.deadlock`).
@@ -171,11 +171,11 @@ public class GreenGroup: CustomStringConvertible {
     }
 
     /// Kills every member (but the running greenlet, if it is one) — `kill(exception,
-    /// block, timeout)`; see `AnyGreenThread.kill(_:wait:timeout:)`.
+    /// block, timeout)`; see ``AnyGreenThread/kill(_:wait:timeout:)-(_,_,Double?)``.
     ///
     /// Call on the hub's thread.
     /// - Parameters:
-    ///   - error: What to raise in each; `GreenletExit` by default.
+    ///   - error: What to raise in each; ``/Greenlets/GreenletExit`` by default.
     ///   - wait: Whether to wait until they have all finished.
     ///   - timeout: With `wait`, seconds to wait at most.
     /// - Throws: What waiting throws (a kill, a scoped timeout); `HubError.wrongThread`.

@@ -41,7 +41,7 @@ public struct GreenMapSequence<Output>: Sequence, IteratorProtocol {
 
     /// The next call's value, or `nil` once every call's result has been returned.
     ///
-    /// - Throws: The error the call threw (`GreenletExit` if it was killed); an error
+    /// - Throws: The error the call threw (``/Greenlets/GreenletExit`` if it was killed); an error
     ///   raised in the waiting greenlet (a kill, a scoped timeout); `HubError.deadlock`.
     public mutating func nextValue() throws -> Output? {
         guard !isFinished else { return nil }

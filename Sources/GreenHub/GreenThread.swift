@@ -1,8 +1,9 @@
 import Greenlets
 import WeaveDurations
 
-/// A spawned green thread, whatever its result type — what `Green.joinAll`, `Green.killAll`
-/// and `Green.completed` take. gevent's `Greenlet`.
+/// A spawned green thread, whatever its result type — what ``Green/joinAll(_:timeout:raiseError:)-(_,Double?,_)``,
+/// ``Green/killAll(_:error:wait:timeout:)-(_,_,_,Double?)`` and
+/// ``Green/completed(_:timeout:)-(_,Double?)`` take. gevent's `Greenlet`.
 ///
 /// Use it only on the thread whose hub spawned it; from another thread, go through a
 /// ``HubRemote``.
@@ -28,7 +29,7 @@ public class AnyGreenThread: WaitDescribing {
     @exclusivity(unchecked) var phase = Phase.pending
     @exclusivity(unchecked) var didStart = false
     @usableFromInline @exclusivity(unchecked) final var failure: (any Error)?
-    /// What the body returned, boxed: `GreenThread` reads it back as its `Value`. Kept
+    /// What the body returned, boxed: ``GreenThread`` reads it back as its `Value`. Kept
     /// here rather than as a `Value?` in the subclass, whose every store and destruction
     /// would look up `Optional<Value>`'s metadata at run time.
     @usableFromInline @exclusivity(unchecked) final var outcome: Any?
@@ -40,7 +41,7 @@ public class AnyGreenThread: WaitDescribing {
     @exclusivity(unchecked) var firstLink: Link?
     @exclusivity(unchecked) var links: [Link] = []
 
-    /// What a finished green thread tells: a callback (`link`), or a `Green.completed`
+    /// What a finished green thread tells: a callback (`link`), or a ``Green/completed(_:timeout:)-(_,Double?)``
     /// sequence, which needs no closure (and so no allocation) per green thread.
     enum Link {
         case callback((AnyGreenThread) -> Void)
@@ -107,7 +108,7 @@ public class AnyGreenThread: WaitDescribing {
         }
     }
 
-    /// Runs the body and keeps its result; `GreenThread` provides it.
+    /// Runs the body and keeps its result; ``GreenThread`` provides it.
     func runBody() throws {
         preconditionFailure("AnyGreenThread has no body of its own; spawn a GreenThread")
     }
@@ -244,7 +245,7 @@ public class AnyGreenThread: WaitDescribing {
     /// `kill(exception, block, timeout)`.
     ///
     /// A green thread that has not started never runs. By default it raises
-    /// `GreenletExit`, which counts as a normal end.
+    /// ``/Greenlets/GreenletExit``, which counts as a normal end.
     /// - Parameters:
     ///   - error: What to raise in it.
     ///   - wait: Whether to wait until it has finished.
@@ -347,8 +348,8 @@ public final class GreenThread<Value>: AnyGreenThread {
 
     /// Waits for the body's result — `get(block=True, timeout)`.
     ///
-    /// - Throws: The error the body threw; `GreenletExit` if it was killed;
-    ///   `GreenTimeoutError` if `timeout` runs out first.
+    /// - Throws: The error the body threw; ``/Greenlets/GreenletExit`` if it was killed;
+    ///   ``GreenTimeoutError`` if `timeout` runs out first.
     @DurationOverload
     @inlinable
     public func get(timeout: Double? = nil) throws -> Value {

@@ -93,11 +93,11 @@ extension Hub {
     /// the greenlet waits for will find it, and call `wake(throwing:)` then.
     /// - Parameters:
     ///   - what: What the greenlet waits on, for the deadlock report (evaluated only then).
-    ///   - timeout: Seconds before the wait ends with `GreenTimeoutError`; `nil` waits
+    ///   - timeout: Seconds before the wait ends with ``GreenTimeoutError``; `nil` waits
     ///     for ever.
-    /// - Throws: `GreenTimeoutError` when `timeout` runs out, the error given to
+    /// - Throws: ``GreenTimeoutError`` when `timeout` runs out, the error given to
     ///   `wake(throwing:)`, an error thrown into the greenlet (a kill, a scoped timeout),
-    ///   `HubError` for a deadlock or a wait inside the hub itself.
+    ///   ``HubError`` for a deadlock or a wait inside the hub itself.
     package func wait(
         for what: @escaping @autoclosure () -> String,
         timeout: Double? = nil,

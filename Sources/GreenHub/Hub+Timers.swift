@@ -12,7 +12,7 @@ final class HubTimer {
         case run(() -> Void)
         /// Ends the wait normally (a sleep).
         case wake(Waiter)
-        /// Ends the wait with a `GreenTimeoutError` for `seconds`.
+        /// Ends the wait with a ``GreenTimeoutError`` for `seconds`.
         case expire(Waiter, seconds: Double)
     }
 

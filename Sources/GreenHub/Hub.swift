@@ -14,7 +14,7 @@ import NIOPosix
 /// an I/O event or a wake-up fires. The thread's main greenlet blocks the same way, so plain
 /// code in `main` can spawn green threads and join them.
 ///
-/// Each thread gets its hub on first use (`Hub.current`). A hub and everything green on it
+/// Each thread gets its hub on first use (``Hub/current``). A hub and everything green on it
 /// belong to that thread; other threads reach it through a ``HubRemote``.
 public final class Hub {
     /// The event loop the hub runs; channels and timers of this thread's green code use it.
@@ -52,7 +52,7 @@ public final class Hub {
     /// Work that another thread or the event loop will finish and that may wake a greenlet:
     /// async operations, blocking calls on the thread pool, futures, open sockets.
     @exclusivity(unchecked) var externalWork = 0
-    /// `HubRemote`s alive: other threads that may submit work at any time.
+    /// ``HubRemote``s alive: other threads that may submit work at any time.
     @exclusivity(unchecked) var remoteCount = 0
     /// The waits in progress, newest first (for the deadlock report).
     @exclusivity(unchecked) var waitingHead: Unmanaged<Waiter>?

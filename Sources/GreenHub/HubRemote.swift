@@ -77,7 +77,7 @@ extension Hub {
     /// Starts a thread that runs a hub until no remote on it is left, and returns a remote
     /// on it: a home for green code when the caller is async code or another thread.
     ///
-    /// - Throws: `HubError` with code `threadUnavailable` when the system refuses a thread.
+    /// - Throws: ``HubError`` with code `threadUnavailable` when the system refuses a thread.
     public static func startThread() throws -> HubRemote {
         let handoff = RemoteHandoff()
         let created = startDetachedThread {

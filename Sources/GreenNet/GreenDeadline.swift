@@ -22,7 +22,7 @@ struct GreenDeadline {
         }
     }
 
-    /// The seconds left, for one wait; throws `GreenTimeoutError` once none are left.
+    /// The seconds left, for one wait; throws ``/GreenHub/GreenTimeoutError`` once none are left.
     func remaining() throws -> Double? {
         guard let deadline else { return nil }
         let left = deadline - .now()

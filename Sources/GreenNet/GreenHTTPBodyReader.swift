@@ -63,7 +63,7 @@ public final class GreenHTTPBodyReader {
     ///   ``GreenHTTPServer/Limits-swift.struct/readTimeout``.
     /// - Returns: The next bytes (at most one socket read, 64 KiB), or `nil` at the end of
     ///   the body.
-    /// - Throws: `GreenTimeoutError` when no bytes come in time (the server then answers
+    /// - Throws: ``/GreenHub/GreenTimeoutError`` when no bytes come in time (the server then answers
     ///   408 if the handler lets the error through); `GreenNetError.httpProtocol` for a
     ///   malformed body (400); `.connectionClosed` if the client left.
     @DurationOverload

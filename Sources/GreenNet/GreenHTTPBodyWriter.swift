@@ -34,7 +34,7 @@ public final class GreenHTTPBodyWriter {
     ///   - timeout: Seconds to wait for the client to make room; `nil` uses the server's
     ///     ``GreenHTTPServer/Limits-swift.struct/readTimeout``.
     /// - Throws: `GreenNetError.httpProtocol` if the body would exceed its declared
-    ///   `contentLength`; `.connectionClosed` if the client left; `GreenTimeoutError`.
+    ///   `contentLength`; `.connectionClosed` if the client left; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func write(_ bytes: [UInt8], timeout: Double? = nil) throws {
         guard !bytes.isEmpty else { return }

@@ -163,8 +163,8 @@ public final class GreenHTTPClient {
     ///   - headers: Header fields to send.
     ///   - body: The body to send, if any.
     ///   - timeout: Seconds for the whole request; `nil` uses the configuration's.
-    /// - Throws: `GreenNetError` `.invalidArgument` for a bad URL, `.connectFailed`,
-    ///   `.tlsFailed`, `.httpProtocol`; `GreenTimeoutError`.
+    /// - Throws: ``GreenNetError`` `.invalidArgument` for a bad URL, `.connectFailed`,
+    ///   `.tlsFailed`, `.httpProtocol`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func request(
         _ method: String,

@@ -88,7 +88,7 @@ public final class GreenHTTPServer {
     ///   - limits: Size and time bounds on requests.
     ///   - handler: Answers one request, its body read whole; runs in the connection's
     ///     green thread.
-    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    /// - Throws: ``GreenNetError`` `.bindFailed` or `.invalidArgument`.
     public convenience init(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -136,7 +136,7 @@ public final class GreenHTTPServer {
     ///     empty) and a reader of that body; runs in the connection's green thread. The
     ///     response's body closure runs after the head is sent, and may read more of the
     ///     request body meanwhile.
-    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    /// - Throws: ``GreenNetError`` `.bindFailed` or `.invalidArgument`.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,

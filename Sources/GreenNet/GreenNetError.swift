@@ -39,7 +39,7 @@ public struct GreenNetError: Error, CustomStringConvertible {
         /// A file operation failed.
         public static let fileFailed = Code(11)
         /// The object belongs to another thread's hub. Make one per thread, or hand the work
-        /// to its hub with a `HubRemote`.
+        /// to its hub with a ``/GreenHub/HubRemote``.
         public static let wrongThread = Code(12)
         /// A host name could not be resolved. Check the name and the DNS settings.
         public static let nameResolutionFailed = Code(13)

@@ -14,7 +14,7 @@ extension GreenStream {
     ///   - timeout: Seconds to wait; `nil` uses the connection's ``timeout``.
     /// - Returns: The bytes; empty once the peer has closed its side (end of stream).
     /// - Throws: `GreenNetError.connectionClosed` after `close()` or a reset by the peer;
-    ///   `.invalidArgument` for a negative count; `GreenTimeoutError`.
+    ///   `.invalidArgument` for a negative count; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func receive(upTo maxBytes: Int, timeout: Double? = nil) throws -> [UInt8] {
         try waitForSome(maxBytes, timeout: timeout) ? handler.take(maxBytes) : []
@@ -42,7 +42,7 @@ extension GreenStream {
     ///   - timeout: Seconds for the whole call; `nil` uses the connection's ``timeout``.
     /// - Throws: `GreenNetError.unexpectedEOF` when the peer closes first (the bytes that
     ///   came stay buffered for `receive(upTo:)`); `.connectionClosed`;
-    ///   `.invalidArgument`; `GreenTimeoutError`.
+    ///   `.invalidArgument`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func receive(exactly count: Int, timeout: Double? = nil) throws -> [UInt8] {
         try checkCall(count: count)
@@ -69,7 +69,7 @@ extension GreenStream {
     ///   - timeout: Seconds for the whole call; `nil` uses the connection's ``timeout``.
     /// - Returns: The line, or `nil` at the end of the stream.
     /// - Throws: `GreenNetError.lineTooLong` when no newline comes within `maxLength`
-    ///   bytes (they stay buffered); `.connectionClosed`; `GreenTimeoutError`.
+    ///   bytes (they stay buffered); `.connectionClosed`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func readLine(maxLength: Int = 65536, timeout: Double? = nil) throws -> String? {
         try checkCall(count: maxLength)

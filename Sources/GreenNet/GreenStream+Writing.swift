@@ -19,7 +19,7 @@ extension GreenStream {
     ///   - timeout: Seconds to wait for room; `nil` uses the connection's ``timeout``. When
     ///     it runs out the bytes stay buffered and may still be sent.
     /// - Throws: `GreenNetError.connectionClosed` if the connection is closed or fails;
-    ///   `GreenTimeoutError`.
+    ///   ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func send(_ bytes: [UInt8], timeout: Double? = nil) throws {
         var buffer = takeSendBuffer(capacity: bytes.count)
@@ -38,7 +38,7 @@ extension GreenStream {
     /// Sends all of a NIO `ByteBuffer` without copying it — `sendall(data)`.
     ///
     /// Call on the hub's thread.
-    /// - Throws: `GreenNetError.connectionClosed`; `GreenTimeoutError`.
+    /// - Throws: `GreenNetError.connectionClosed`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func send(_ buffer: ByteBuffer, timeout: Double? = nil) throws {
         try checkOpen()

@@ -12,7 +12,7 @@ import WeaveDurations
 /// Each blocking call suspends only the calling greenlet; the hub's event loop keeps
 /// serving every other connection meanwhile. Every call takes a `timeout:` in seconds,
 /// which overrides the connection's default ``timeout`` (`settimeout`); when it runs out the
-/// call throws `GreenTimeoutError` and the connection stays usable.
+/// call throws ``/GreenHub/GreenTimeoutError`` and the connection stays usable.
 ///
 /// The socket reads only while a greenlet waits for bytes that are not buffered yet
 /// (NIO's `autoRead` is off), so a slow reader makes the peer slow down instead of growing
@@ -68,8 +68,8 @@ public final class GreenStream {
     ///     Also becomes the connection's default ``timeout``.
     ///   - tls: A TLS client configuration to speak TLS over the connection; certificates
     ///     are verified unless the configuration explicitly turned that off.
-    /// - Throws: `GreenNetError` `.connectFailed`, `.tlsFailed` or `.invalidArgument`;
-    ///   `GreenTimeoutError` when `timeout` runs out.
+    /// - Throws: ``GreenNetError`` `.connectFailed`, `.tlsFailed` or `.invalidArgument`;
+    ///   ``/GreenHub/GreenTimeoutError`` when `timeout` runs out.
     @DurationOverload
     public static func connect(
         host: String,
@@ -118,7 +118,7 @@ public final class GreenStream {
     /// - Parameters:
     ///   - path: The socket file's path.
     ///   - timeout: Seconds to connect; also the connection's default ``timeout``.
-    /// - Throws: `GreenNetError` `.connectFailed` or `.invalidArgument`; `GreenTimeoutError`.
+    /// - Throws: ``GreenNetError`` `.connectFailed` or `.invalidArgument`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public static func connect(unixDomainSocketPath path: String, timeout: Double? = nil) throws -> GreenStream {
         try GreenAddress.check(unixDomainSocketPath: path)

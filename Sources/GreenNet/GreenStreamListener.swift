@@ -37,7 +37,7 @@ public final class GreenStreamListener {
     ///   - reusePort: Sets `SO_REUSEPORT`, so several hubs (threads) can listen on one port
     ///     and the kernel spreads the connections among them.
     ///   - tls: A server TLS configuration: every accepted connection then speaks TLS.
-    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    /// - Throws: ``GreenNetError`` `.bindFailed` or `.invalidArgument`.
     public static func listen(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -55,7 +55,7 @@ public final class GreenStreamListener {
     /// there — `socket(AF_UNIX).bind(path); listen()`.
     ///
     /// Call on the hub's thread.
-    /// - Throws: `GreenNetError` `.bindFailed` or `.invalidArgument`.
+    /// - Throws: ``GreenNetError`` `.bindFailed` or `.invalidArgument`.
     public static func listen(unixDomainSocketPath path: String, backlog: Int = 256) throws -> GreenStreamListener {
         try listen(.unixDomainSocket(path: path), backlog: backlog, reusePort: false, tls: nil)
     }
@@ -81,7 +81,7 @@ public final class GreenStreamListener {
     /// - Parameter timeout: Seconds to wait; `nil` uses the listener's ``timeout``.
     /// - Throws: `GreenNetError.serverStopped` once the listener is closed;
     ///   `.bindFailed` when accepting fails (out of file descriptors: raise `ulimit -n`);
-    ///   `GreenTimeoutError`.
+    ///   ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func accept(timeout: Double? = nil) throws -> GreenStream {
         let deadline = try GreenDeadline(timeout ?? self.timeout)

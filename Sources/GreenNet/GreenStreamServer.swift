@@ -101,7 +101,7 @@ public final class GreenStreamServer {
 
     /// Stops the server gracefully — `stop(timeout)`: it stops accepting at once, lets the
     /// running handlers finish for up to `timeout` seconds, then kills those left (they
-    /// get `GreenletExit` at their current wait) and closes their connections.
+    /// get ``/Greenlets/GreenletExit`` at their current wait) and closes their connections.
     ///
     /// Call on the hub's thread, from a greenlet other than the server's handlers.
     /// - Throws: An error raised in the calling greenlet meanwhile.

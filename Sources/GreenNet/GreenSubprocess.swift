@@ -211,7 +211,7 @@ public final class GreenSubprocess {
     /// The hub checks on the command with `waitpid(WNOHANG)` at short, growing intervals
     /// (1 ms up to 50 ms); no thread blocks.
     /// - Returns: The exit status: the exit code, or minus the signal that ended it.
-    /// - Throws: `GreenTimeoutError` if it runs longer than `timeout` seconds (it keeps
+    /// - Throws: ``/GreenHub/GreenTimeoutError`` if it runs longer than `timeout` seconds (it keeps
     ///   running); an error raised in the calling greenlet meanwhile.
     @DurationOverload
     @discardableResult
@@ -263,8 +263,8 @@ public final class GreenSubprocess {
     ///
     /// - Returns: What it wrote to its standard output and error (empty for streams that
     ///   are not pipes).
-    /// - Throws: `GreenTimeoutError` after `timeout` seconds (kill it then with
-    ///   `send(signal: SIGKILL)`); `GreenNetError` if a pipe fails.
+    /// - Throws: ``/GreenHub/GreenTimeoutError`` after `timeout` seconds (kill it then with
+    ///   `send(signal: SIGKILL)`); ``GreenNetError`` if a pipe fails.
     @DurationOverload
     public func communicate(input: [UInt8]? = nil, timeout: Double? = nil) throws -> (output: [UInt8], error: [UInt8]) {
         guard let timeout else { return try exchange(input) }

@@ -78,8 +78,8 @@ public final class GreenUDPSocket {
     /// Sends one datagram — `sendto(data, (host, port))`.
     ///
     /// Call on the hub's thread. A host name is resolved with ``GreenDNS``, off the hub.
-    /// - Throws: `GreenNetError` `.connectionClosed`, `.nameResolutionFailed`,
-    ///   `.invalidArgument`; `GreenTimeoutError`.
+    /// - Throws: ``GreenNetError`` `.connectionClosed`, `.nameResolutionFailed`,
+    ///   `.invalidArgument`; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func send(_ bytes: [UInt8], to host: String, port: Int, timeout: Double? = nil) throws {
         try checkOpen()
@@ -109,7 +109,7 @@ public final class GreenUDPSocket {
     /// Call on the hub's thread.
     /// - Parameter timeout: Seconds to wait; `nil` uses the socket's ``timeout``.
     /// - Returns: The datagram's bytes and who sent it.
-    /// - Throws: `GreenNetError.connectionClosed` once closed; `GreenTimeoutError`.
+    /// - Throws: `GreenNetError.connectionClosed` once closed; ``/GreenHub/GreenTimeoutError``.
     @DurationOverload
     public func receive(timeout: Double? = nil) throws -> (bytes: [UInt8], sender: SocketAddress) {
         let deadline = try GreenDeadline(timeout ?? self.timeout)

@@ -5,7 +5,7 @@ import GreenHub
 /// greenlet waiting on the network is not reported as deadlocked, as in gevent, where an
 /// active I/O watcher keeps the loop alive.
 ///
-/// It holds a `HubRemote`, which the hub counts as a source of wake-ups, until `end()`.
+/// It holds a ``/GreenHub/HubRemote``, which the hub counts as a source of wake-ups, until `end()`.
 struct GreenWakeSource {
     private var remote: HubRemote?
 

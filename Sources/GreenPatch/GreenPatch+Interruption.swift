@@ -21,7 +21,7 @@ extension GreenPatch {
     /// ```swift
     /// try GreenPatch.rethrowingInterruption { curl_easy_perform(handle) }
     /// ```
-    /// - Throws: The interruption (a `GreenletExit`, a `GreenTimeoutError`), else what
+    /// - Throws: The interruption (a ``/Greenlets/GreenletExit``, a ``/GreenHub/GreenTimeoutError``), else what
     ///   `body` throws.
     public static func rethrowingInterruption<Result>(_ body: () throws -> Result) throws -> Result {
         scopeDepth.value += 1

@@ -6,7 +6,7 @@ public struct GreenPatchError: Error, CustomStringConvertible, Sendable {
         private init(_ name: String) { self.name = name }
 
         /// The function named is not one GreenPatch hooks: pass one of
-        /// `GreenPatch.hookedFunctionNames`.
+        /// ``GreenPatch/hookedFunctionNames``.
         public static let notHooked = Code("notHooked")
 
         /// The code's name.

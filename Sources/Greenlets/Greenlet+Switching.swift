@@ -57,7 +57,7 @@ extension GreenletCore {
 
     /// The thread's switch state if this greenlet can be switched to directly (it has
     /// started and not finished, no tracer is installed, no kill is pending), else `nil`.
-    /// - Throws: `GreenletError` with code `wrongThread` on any thread but its own.
+    /// - Throws: ``GreenletError`` with code `wrongThread` on any thread but its own.
     @inline(__always)
     private func directSwitchState() throws -> UnsafeMutablePointer<GreenletThread.Hot>? {
         guard weave_thread_state_get() == threadToken else {
@@ -193,7 +193,7 @@ extension GreenletCore {
     }
 
     /// Called when the last public reference goes away: a suspended greenlet gets a
-    /// `GreenletExit` so that its cleanups run (on its own thread, now or at that thread's
+    /// ``GreenletExit`` so that its cleanups run (on its own thread, now or at that thread's
     /// next switch).
     func handleReleased() {
         handle = nil
@@ -205,7 +205,7 @@ extension GreenletCore {
         kill()
     }
 
-    /// Throws `GreenletExit` into this suspended greenlet with the running greenlet as its
+    /// Throws ``GreenletExit`` into this suspended greenlet with the running greenlet as its
     /// parent, so that control comes back here when it finishes.
     func kill() {
         guard state == .started, thread.currentCore !== self else { return }

@@ -4,7 +4,7 @@ public struct GreenletTraceEvent {
     public enum Kind: Sendable, Equatable {
         /// A `switch(_:)`, or a finished greenlet handing its result to its parent.
         case `switch`
-        /// A `throw(_:)`, including the `GreenletExit` of a greenlet killed on release.
+        /// A `throw(_:)`, including the ``GreenletExit`` of a greenlet killed on release.
         case `throw`
     }
 

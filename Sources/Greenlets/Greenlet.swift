@@ -2,7 +2,7 @@ import CWeaveContext
 
 /// A stackful coroutine with explicit switching — Python's `greenlet.greenlet`.
 ///
-/// A greenlet runs its body on a stack of its own. `switch(_:)` suspends the running
+/// A greenlet runs its body on a stack of its own. ``switch(_:)`` suspends the running
 /// greenlet and resumes another one exactly where it left off; nothing runs concurrently,
 /// and nothing is scheduled behind your back.
 ///
@@ -127,7 +127,7 @@ public final class Greenlet {
     /// - Returns: What is handed back when the running greenlet is resumed: a later
     ///   `switch` value, or the return value of a child whose parent it is.
     /// - Throws: The error a child's body threw, an error thrown into this greenlet with
-    ///   `throw(_:)`, or ``GreenletError`` with code `wrongThread`.
+    ///   ``throw(_:)``, or ``GreenletError`` with code `wrongThread`.
     @discardableResult
     public func `switch`(_ value: consuming Any? = nil) throws -> Any? {
         try core.resume(handing: value) ? takeArrivedValue() : nil
@@ -150,7 +150,7 @@ public final class Greenlet {
     }
 
     /// Resumes this greenlet handing it nothing — the hub's switch, which keeps wake-up
-    /// state of its own. A pending `switch(_:)` in the target returns `nil`.
+    /// state of its own. A pending ``switch(_:)`` in the target returns `nil`.
     ///
     /// - Precondition: the caller runs on this greenlet's thread (the hub checks).
     /// - Throws: An error thrown into the calling greenlet while it was suspended.

@@ -8,7 +8,7 @@ enum Transfer {
     case error(any Error)
 }
 
-/// The state of one greenlet, kept apart from the public `Greenlet` handle so that the
+/// The state of one greenlet, kept apart from the public ``Greenlet`` handle so that the
 /// handle can go away while the greenlet is suspended (and then be killed) without its
 /// own frames keeping it alive.
 ///

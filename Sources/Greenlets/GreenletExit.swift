@@ -1,8 +1,8 @@
 /// The error that asks a greenlet to finish — Python's `greenlet.GreenletExit`.
 ///
-/// It is what `Greenlet.throw()` raises by default, and what a greenlet receives when the
+/// It is what ``Greenlet/throw(_:)`` raises by default, and what a greenlet receives when the
 /// last reference to it goes away while it is suspended, so that its `defer` blocks run.
-/// A `GreenletExit` that escapes a greenlet's body is not an error: the parent's pending
+/// A ``GreenletExit`` that escapes a greenlet's body is not an error: the parent's pending
 /// `switch` returns `value` instead of throwing.
 public struct GreenletExit: Error, CustomStringConvertible {
     /// What the parent's `switch` returns when this error escapes the body.

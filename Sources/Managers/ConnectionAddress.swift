@@ -1,4 +1,4 @@
-/// Where a `ConnectionListener` listens and a `ConnectionClient` connects (Python's
+/// Where a ``ConnectionListener`` listens and a ``ConnectionClient`` connects (Python's
 /// `address` argument: a path string for `AF_UNIX`, a `(host, port)` pair for `AF_INET`).
 public enum ConnectionAddress: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A Unix stream socket at a file-system path. Reaches processes on this machine only;
@@ -6,7 +6,7 @@ public enum ConnectionAddress: Sendable, Hashable, Codable, CustomStringConverti
     case unix(path: String)
     /// A TCP socket. `port` 0 asks the system for a free port when listening; the
     /// listener's `address` then holds the chosen one. Reaches other machines: pair it with
-    /// an `AuthenticationKey`.
+    /// an ``AuthenticationKey``.
     case tcp(host: String, port: Int)
 
     /// A Unix socket path in the temporary directory (`$TMPDIR`, else `/tmp`) no other

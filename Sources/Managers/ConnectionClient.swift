@@ -1,7 +1,7 @@
 import Multiprocessing
 import WeaveDurations
 
-/// Connects to a `ConnectionListener` (Python's `multiprocessing.connection.Client`).
+/// Connects to a ``ConnectionListener`` (Python's `multiprocessing.connection.Client`).
 public enum ConnectionClient {
     /// Connects to `address` and authenticates both ways (`socket`, `connect`, then the
     /// handshake). Any thread may call it; it blocks the calling thread.
@@ -12,8 +12,8 @@ public enum ConnectionClient {
     ///   - handshakeTimeout: Seconds the listener has for each handshake step.
     ///   - maximumMessageSize: The largest frame the connection receives (64 MiB by default).
     /// - Returns: A connection carrying Codable values and raw bytes.
-    /// - Throws: `ConnectionError` when authentication fails either way or the listener
-    ///   does not speak the protocol; `MultiprocessingError` `.systemCallFailed` when
+    /// - Throws: ``ConnectionError`` when authentication fails either way or the listener
+    ///   does not speak the protocol; ``/Multiprocessing/MultiprocessingError`` `.systemCallFailed` when
     ///   nothing listens there (ENOENT, ECONNREFUSED).
     @DurationOverload
     public static func connect(

@@ -1,8 +1,8 @@
-/// Why a `ConnectionListener` or `ConnectionClient` could not set up a connection.
+/// Why a ``ConnectionListener`` or ``ConnectionClient`` could not set up a connection.
 ///
 /// The set of codes can grow; switch over `code` with a `default` branch. Failures of the
-/// socket itself (nothing listening, a full descriptor table) are `MultiprocessingError`s
-/// with `.systemCallFailed`; a connection's messages fail as `ProcessConnection`'s do.
+/// socket itself (nothing listening, a full descriptor table) are ``/Multiprocessing/MultiprocessingError``s
+/// with `.systemCallFailed`; a connection's messages fail as ``/Multiprocessing/ProcessConnection``'s do.
 public struct ConnectionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong. Each code's description says what to do about it.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -13,7 +13,7 @@ public struct ConnectionError: Error, Sendable, Equatable, CustomStringConvertib
         private let kind: Kind
 
         /// The other end answered the challenge with the wrong digest: it holds another key
-        /// (or none). Give both ends the same `AuthenticationKey`.
+        /// (or none). Give both ends the same ``AuthenticationKey``.
         public static let authenticationFailed = Code(kind: .authenticationFailed)
         /// The listener rejected this client's answer (the listener said `FAILURE`), so the
         /// two ends hold different keys. Use the key the listener (the manager) was made with.

@@ -11,14 +11,14 @@ import Darwin
 /// A listening socket that hands out authenticated connections (Python's
 /// `multiprocessing.connection.Listener`).
 ///
-/// Each accepted connection is a `ProcessConnection`, the same type a `ProcessPipe` makes:
+/// Each accepted connection is a ``/Multiprocessing/ProcessConnection``, the same type a ``/Multiprocessing/ProcessPipe`` makes:
 /// it carries Codable values in Weave's binary encoding and raw bytes, in frames of at most
 /// `maximumMessageSize` bytes (a bigger announced frame is refused before it is allocated).
 /// Nothing received can run code: only Codable data crosses the wire.
 ///
 /// A client that fails the handshake — a wrong key, no key, garbage, a frame over the
 /// handshake's limit, a half-finished or silent handshake — makes `accept()` throw a
-/// `ConnectionError` (and log a warning); the listener stays open, and the next `accept()`
+/// ``ConnectionError`` (and log a warning); the listener stays open, and the next `accept()`
 /// serves the next client.
 ///
 /// One thread at a time may call `accept()`; `close()` may be called from any thread and
@@ -48,7 +48,7 @@ public final class ConnectionListener: @unchecked Sendable {
     ///   - backlog: Connections the kernel queues before `accept` (`listen`'s backlog).
     ///   - handshakeTimeout: Seconds a client has for each handshake step.
     ///   - maximumMessageSize: The largest frame an accepted connection receives (64 MiB by default).
-    /// - Throws: `MultiprocessingError` `.systemCallFailed` (EADDRINUSE: the address is
+    /// - Throws: ``/Multiprocessing/MultiprocessingError`` `.systemCallFailed` (EADDRINUSE: the address is
     ///   taken) or `.invalidArgument` (a path too long, a host that does not resolve).
     @DurationOverload
     public init(
@@ -79,8 +79,8 @@ public final class ConnectionListener: @unchecked Sendable {
 
     /// Waits for the next client and authenticates it (`accept`, then the handshake).
     /// - Returns: The authenticated connection.
-    /// - Throws: `ConnectionError` when this client fails the handshake (the listener goes
-    ///   on; call `accept()` again), `MultiprocessingError` `.endOfStream` once the listener
+    /// - Throws: ``ConnectionError`` when this client fails the handshake (the listener goes
+    ///   on; call `accept()` again), ``/Multiprocessing/MultiprocessingError`` `.endOfStream` once the listener
     ///   is closed, `.systemCallFailed` for other socket failures.
     public func accept() throws -> ProcessConnection {
         try authenticate(acceptSocket())

@@ -28,7 +28,7 @@ enum Handshake {
     private static let challengeSize = 32
 
     /// Runs the listener's side on a freshly accepted connection.
-    /// - Throws: `ConnectionError` for a client that fails, stalls or talks garbage.
+    /// - Throws: ``ConnectionError`` for a client that fails, stalls or talks garbage.
     static func serve(_ connection: ProcessConnection, key: AuthenticationKey?, timeout: Double) throws {
         try bounded(connection, timeout: timeout) {
             guard let key else {
@@ -51,7 +51,7 @@ enum Handshake {
     }
 
     /// Runs the client's side on a freshly connected socket.
-    /// - Throws: `ConnectionError` when the listener rejects the key, cannot prove it holds
+    /// - Throws: ``ConnectionError`` when the listener rejects the key, cannot prove it holds
     ///   it, stalls or talks garbage.
     static func join(_ connection: ProcessConnection, key: AuthenticationKey?, timeout: Double) throws {
         try bounded(connection, timeout: timeout) {
@@ -89,7 +89,7 @@ enum Handshake {
     }
 
     /// Runs `body` with the handshake's frame limit and timeouts in force, turning socket
-    /// failures into `ConnectionError`s, and restores the connection's limit afterwards.
+    /// failures into ``ConnectionError``s, and restores the connection's limit afterwards.
     private static func bounded(_ connection: ProcessConnection, timeout: Double, _ body: () throws -> Void) throws {
         let limit = connection.maximumMessageSize
         connection.maximumMessageSize = frameLimit

@@ -12,7 +12,7 @@ public struct ManagedDictionary<Key: Codable & Hashable, Value: Codable>: Sendab
     let core: ProxyCore
 
     /// The value for `key`, or nil (Python's `d.get(key)`).
-    /// - Throws: `ManagerError` `.managerStopped`; `DecodingError` when the stored value is
+    /// - Throws: ``ManagerError`` `.managerStopped`; `DecodingError` when the stored value is
     ///   not a `Value`.
     public subscript(key: Key) -> Value? {
         get throws {
@@ -62,7 +62,7 @@ public struct ManagedDictionary<Key: Codable & Hashable, Value: Codable>: Sendab
     ///
     /// `transform` runs in the calling process, possibly more than once, so it must depend
     /// on its argument only and have no side effects. For updates that must run exactly
-    /// once, or that touch several objects, register a `ServedType` whose method does the
+    /// once, or that touch several objects, register a ``ServedType`` whose method does the
     /// work on the manager.
     ///
     /// ```

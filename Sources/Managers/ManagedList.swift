@@ -24,7 +24,7 @@ public struct ManagedList<Element: Codable>: Sendable {
     }
 
     /// The element at `position` (Python's `l[i]`, for i ≥ 0).
-    /// - Throws: `ManagerError` `.indexOutOfRange`.
+    /// - Throws: ``ManagerError`` `.indexOutOfRange`.
     public subscript(position: Int) -> Element {
         get throws {
             try ProxyCore.decode(Element.self, ProxyCore.value(core.perform(.listGet, [index(position)]), 0))
@@ -32,7 +32,7 @@ public struct ManagedList<Element: Codable>: Sendable {
     }
 
     /// Replaces the element at `position` (Python's `l[i] = x`).
-    /// - Throws: `ManagerError` `.indexOutOfRange`.
+    /// - Throws: ``ManagerError`` `.indexOutOfRange`.
     public func set(_ position: Int, to element: Element) throws {
         _ = try core.perform(.listSet, [index(position), ProxyCore.encode(element)])
     }

@@ -5,7 +5,7 @@ import WeaveDurations
 /// The lock is held by a process, not a thread: any thread of the holding process may
 /// release it. When the holding process dies (its connections to the manager close), the
 /// manager releases the lock, and the next process to get it is told: its `acquire`
-/// throws `ManagerError` `.lockOwnerDied` while holding the lock, as a robust mutex
+/// throws ``ManagerError`` `.lockOwnerDied` while holding the lock, as a robust mutex
 /// reports `EOWNERDEAD`. A waiting `acquire` waits on the manager; from a greenlet it
 /// suspends only that greenlet.
 public struct ManagedLock: Sendable {
@@ -15,7 +15,7 @@ public struct ManagedLock: Sendable {
     /// `lock.acquire(timeout=…)`).
     /// - Parameter timeout: Seconds to wait: nil waits for ever, 0 tries once.
     /// - Returns: Whether the lock was acquired.
-    /// - Throws: `ManagerError` `.lockOwnerDied` when acquired from a holder that died: the
+    /// - Throws: ``ManagerError`` `.lockOwnerDied` when acquired from a holder that died: the
     ///   caller holds the lock; check the state it protects, then `release()` it.
     @DurationOverload
     public func acquire(timeout: Double? = nil) throws -> Bool {
@@ -28,7 +28,7 @@ public struct ManagedLock: Sendable {
     }
 
     /// Releases the lock (Python's `lock.release()`).
-    /// - Throws: `ManagerError` `.notOwner` when this process does not hold it.
+    /// - Throws: ``ManagerError`` `.notOwner` when this process does not hold it.
     public func release() throws {
         _ = try core.perform(.lockRelease)
     }

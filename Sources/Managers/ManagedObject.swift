@@ -1,4 +1,4 @@
-/// A proxy for an instance of a `ServedType` in a manager process (the proxy Python's
+/// A proxy for an instance of a ``ServedType`` in a manager process (the proxy Python's
 /// `BaseManager.register` makes). Each call runs the method on the manager, atomically.
 /// Any thread may call; from a greenlet, a call suspends only that greenlet.
 public struct ManagedObject: Sendable {
@@ -7,7 +7,7 @@ public struct ManagedObject: Sendable {
     public let typeName: String
 
     /// Calls `method` with `argument` on the manager and returns its result.
-    /// - Throws: `ManagerError` `.unknownMethod`, `.methodFailed` (the method threw);
+    /// - Throws: ``ManagerError`` `.unknownMethod`, `.methodFailed` (the method threw);
     ///   `DecodingError` when the result is not a `Result`.
     public func call<Argument: Encodable, Result: Decodable>(
         _ method: String, _ argument: Argument, returning type: Result.Type = Result.self

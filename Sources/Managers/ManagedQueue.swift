@@ -15,7 +15,7 @@ public struct ManagedQueue<Element: Codable>: Sendable {
     ///   - element: The value to put.
     ///   - timeout: Seconds to wait for room: nil waits for ever, 0 does not wait (Python's
     ///     `put_nowait`).
-    /// - Throws: `ManagerError` `.queueFull` when no room came in time.
+    /// - Throws: ``ManagerError`` `.queueFull` when no room came in time.
     @DurationOverload
     public func put(_ element: Element, timeout: Double? = nil) throws {
         let reply = try core.perform(.queuePut, timeout: timeout, [ProxyCore.encode(element)])
@@ -25,7 +25,7 @@ public struct ManagedQueue<Element: Codable>: Sendable {
     /// Takes the element at the front, waiting while the queue is empty (Python's `q.get()`).
     /// - Parameter timeout: Seconds to wait: nil waits for ever, 0 does not wait (Python's
     ///   `get_nowait`).
-    /// - Throws: `ManagerError` `.queueEmpty` when nothing came in time.
+    /// - Throws: ``ManagerError`` `.queueEmpty` when nothing came in time.
     @DurationOverload
     public func get(timeout: Double? = nil) throws -> Element {
         let reply = try core.perform(.queueGet, timeout: timeout)

@@ -12,7 +12,7 @@ import Darwin
 /// and `managers.BaseManager`).
 ///
 /// `start()` forks a manager process that serves dictionaries, lists, namespaces, queues,
-/// locks, events and your own `ServedType`s to proxies, over an authenticated connection
+/// locks, events and your own ``ServedType``s to proxies, over an authenticated connection
 /// per call in flight; `connect()` reaches a manager another program serves (on this
 /// machine or, over TCP, another one); `serveForever()` serves from the calling thread.
 /// Every operation runs atomically on the manager's one serving thread.
@@ -76,7 +76,7 @@ public final class Manager: @unchecked Sendable {
 
     /// Registers a type of your own for the manager to serve (Python's
     /// `BaseManager.register`); proxies get instances with `make(_:named:)`.
-    /// - Throws: `ManagerError` `.alreadyStarted` after `start()`, `connect()` or
+    /// - Throws: ``ManagerError`` `.alreadyStarted` after `start()`, `connect()` or
     ///   `serveForever()`: the serving process must have the type when it starts.
     public func register<Object: AnyObject>(_ type: ServedType<Object>) throws {
         try state.withLock { state in
@@ -107,7 +107,7 @@ public final class Manager: @unchecked Sendable {
 
     /// Forks the manager process and returns once it listens (Python's `manager.start()`).
     /// The process is a daemon: it dies with this one.
-    /// - Throws: `ManagerError` `.alreadyStarted`; `MultiprocessingError` when the address
+    /// - Throws: ``ManagerError`` `.alreadyStarted`; ``/Multiprocessing/MultiprocessingError`` when the address
     ///   is taken or the fork fails.
     public func start() throws {
         try state.withLock { state in
@@ -130,8 +130,8 @@ public final class Manager: @unchecked Sendable {
 
     /// Connects to a manager already serving at `address` with the same key (Python's
     /// `manager.connect()`), checking that it answers.
-    /// - Throws: `ManagerError` `.alreadyStarted`, `.managerStopped` when nothing serves
-    ///   there; `ConnectionError` when it refuses the key.
+    /// - Throws: ``ManagerError`` `.alreadyStarted`, `.managerStopped` when nothing serves
+    ///   there; ``ConnectionError`` when it refuses the key.
     public func connect() throws {
         let session = session(for: requestedAddress)
         try ensureOK(session.call(ManagerRequest(.ping)))
@@ -144,7 +144,7 @@ public final class Manager: @unchecked Sendable {
     /// Serves from the calling thread until a client calls `shutdown()` (Python's
     /// `manager.get_server().serve_forever()`): the way to run a manager that processes on
     /// other machines `connect()` to, with a TCP address and a shared key.
-    /// - Throws: `ManagerError` `.alreadyStarted`; `MultiprocessingError` when the address
+    /// - Throws: ``ManagerError`` `.alreadyStarted`; ``/Multiprocessing/MultiprocessingError`` when the address
     ///   is taken.
     public func serveForever() throws {
         let server: ManagerServer = try state.withLock { state in
@@ -160,7 +160,7 @@ public final class Manager: @unchecked Sendable {
     }
 
     /// Stops the manager (Python's `manager.shutdown()`): every call in flight, in any
-    /// process, fails with `ManagerError` `.managerStopped` instead of hanging, and so does
+    /// process, fails with ``ManagerError`` `.managerStopped` instead of hanging, and so does
     /// every later call. A started manager's process is joined (killed if it does not end
     /// within 5 s by the process that started it); a connected one's server is asked to stop
     /// too. Calling it twice does nothing. A forked child's copy of a started manager shuts
@@ -236,7 +236,7 @@ public final class Manager: @unchecked Sendable {
     ///   - name: nil makes a new one; a name returns the one every process asking for that
     ///     name shares, made on first use (how processes that `connect()` find it).
     ///   - type: The dictionary's type, when the call site does not say it.
-    /// - Throws: `ManagerError` `.wrongKind` when the name belongs to another kind;
+    /// - Throws: ``ManagerError`` `.wrongKind` when the name belongs to another kind;
     ///   `.notStarted`, `.managerStopped`.
     public func dictionary<Key: Codable & Hashable, Value: Codable>(
         named name: String? = nil, of type: [Key: Value].Type = [Key: Value].self
@@ -278,9 +278,9 @@ public final class Manager: @unchecked Sendable {
         ManagedEvent(core: try create(.event, named: name))
     }
 
-    /// An instance of a registered `ServedType` (the factory Python's
+    /// An instance of a registered ``ServedType`` (the factory Python's
     /// `BaseManager.register(typeid)` adds); `name` as for `dictionary(named:of:)`.
-    /// - Throws: `ManagerError` `.unknownType` when the manager has no such type.
+    /// - Throws: ``ManagerError`` `.unknownType` when the manager has no such type.
     public func make(_ typeName: String, named name: String? = nil) throws -> ManagedObject {
         ManagedObject(core: try create(.custom, named: name, typeName: typeName), typeName: typeName)
     }

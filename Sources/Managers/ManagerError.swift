@@ -1,4 +1,4 @@
-/// The error manager proxies and `Manager` throw, besides `ConnectionError` (a key the
+/// The error manager proxies and ``Manager`` throw, besides ``ConnectionError`` (a key the
 /// manager refuses), `EncodingError` and `DecodingError` (values that do not encode, or a
 /// proxy typed differently from the values stored).
 ///
@@ -17,7 +17,7 @@ public struct ManagerError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let managerStopped = Code(kind: .managerStopped)
         /// The manager was used before `start()` or `connect()`. Call one of them first.
         public static let notStarted = Code(kind: .notStarted)
-        /// `start()` or `connect()` was called twice on one `Manager`. Make another.
+        /// `start()` or `connect()` was called twice on one ``Manager``. Make another.
         public static let alreadyStarted = Code(kind: .alreadyStarted)
         /// The lock's previous holder died (its process ended) while holding it. The caller
         /// now holds the lock: check the data it protects, then release it normally.

@@ -48,8 +48,8 @@ final class ManagerSession: Sendable {
     }
 
     /// Sends `request` and returns the manager's reply, as described above.
-    /// - Throws: `ManagerError` `.managerStopped` when the manager is gone or goes away
-    ///   during the call; `ConnectionError` when it refuses our key.
+    /// - Throws: ``ManagerError`` `.managerStopped` when the manager is gone or goes away
+    ///   during the call; ``ConnectionError`` when it refuses our key.
     func call(_ request: ManagerRequest) throws -> ManagerReply {
         if Hub.parkableCurrent != nil {
             return try Green.runBlocking { try self.roundTrip(request) }

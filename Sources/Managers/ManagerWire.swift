@@ -44,7 +44,7 @@ struct ManagerRequest: Sendable {
     }
 
     /// Decodes a request frame.
-    /// - Throws: `ManagerError` `.invalidRequest` for a malformed frame.
+    /// - Throws: ``ManagerError`` `.invalidRequest` for a malformed frame.
     init(decoding bytes: [UInt8]) throws {
         var reader = WireReader(bytes)
         guard let operation = ManagerOperation(rawValue: try reader.byte()) else {
@@ -82,7 +82,7 @@ struct ManagerReply: Sendable {
     }
 
     /// Decodes a reply frame.
-    /// - Throws: `ManagerError` `.invalidRequest` for a malformed frame.
+    /// - Throws: ``ManagerError`` `.invalidRequest` for a malformed frame.
     init(decoding bytes: [UInt8]) throws {
         var reader = WireReader(bytes)
         guard let status = ManagerReplyStatus(rawValue: try reader.byte()) else {

@@ -1,7 +1,7 @@
 import Multiprocessing
 
 /// What every proxy holds: its manager's session and the served object's id, and the
-/// round trip with the manager's failures turned into `ManagerError`s.
+/// round trip with the manager's failures turned into ``ManagerError``s.
 struct ProxyCore: Sendable {
     let session: ManagerSession
     let object: UInt64

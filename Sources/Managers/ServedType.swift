@@ -7,7 +7,7 @@ import Multiprocessing
 /// thread, one call at a time, so a method is atomic with respect to every other operation
 /// on the manager: this is the place for compound updates that must not interleave. A
 /// method's argument and result travel as Codable values; an error it throws reaches the
-/// caller as `ManagerError` `.methodFailed`. Register the type before `start()`: the forked
+/// caller as ``ManagerError`` `.methodFailed`. Register the type before `start()`: the forked
 /// manager process runs the closures the parent built. A manager serving on another
 /// machine (`serveForever()`) registers it itself.
 ///
@@ -17,7 +17,7 @@ import Multiprocessing
 ///     .method("add") { (tally: Tally, amount: Int) in tally.total += amount; return tally.total }
 /// ```
 public struct ServedType<Object: AnyObject>: Sendable {
-    /// The name proxies ask for (`Manager.make(_:named:)`).
+    /// The name proxies ask for (``Manager/make(_:named:)``).
     public let name: String
     private let make: @Sendable () -> Object
     private var methods: [String: @Sendable (Object, [UInt8]) throws -> [UInt8]] = [:]

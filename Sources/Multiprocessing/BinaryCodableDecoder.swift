@@ -1,4 +1,4 @@
-/// Decodes values written by `BinaryCodableEncoder`.
+/// Decodes values written by ``BinaryCodableEncoder``.
 ///
 /// Malformed input — truncated, oversized, wrongly tagged, too deeply nested or with
 /// trailing bytes — throws `DecodingError.dataCorrupted` or `.typeMismatch`; it never

@@ -1,4 +1,4 @@
-/// The wire format of `BinaryCodableEncoder` and `BinaryCodableDecoder`: a compact,
+/// The wire format of ``BinaryCodableEncoder`` and ``BinaryCodableDecoder``: a compact,
 /// self-describing binary encoding of `Codable` values.
 ///
 /// Every value starts with a one-byte tag:

@@ -5,6 +5,8 @@ import Darwin
 #endif
 import Atomics
 import CWeaveProcess
+import Logging
+import Synchronization
 
 /// Module-level queries and settings (Python's `multiprocessing.current_process()`,
 /// `parent_process()`, `active_children()`, `cpu_count()`), and the spawn bootstrap.
@@ -37,7 +39,20 @@ public enum Multiprocessing {
     /// The number of online processors (`sysconf(_SC_NPROCESSORS_ONLN)`).
     public static var cpuCount: Int { Syscalls.onlineProcessorCount() }
 
-    /// Whether forking a multi-threaded process prints a one-time warning on standard error
+    private static let loggerStorage = Mutex(Logger(label: "weave.multiprocessing"))
+
+    /// Where this module reports what it cannot throw: the one-time warning on forking a
+    /// multi-threaded process (`warning`, with the metadata `pid` and `threads`), the
+    /// shared-memory tracker's start (`debug`, with `pid` and `tracker.pid`) and the
+    /// segments it unlinked because the programs that created them ended without doing so
+    /// (`debug`, with `pid` and `segments`: documented use, not a leak). Labelled `weave.multiprocessing`; any thread
+    /// may replace it at any time. Processes forked afterwards inherit it.
+    public static var logger: Logger {
+        get { loggerStorage.withLock { $0 } }
+        set { loggerStorage.withLock { $0 = newValue } }
+    }
+
+    /// Whether forking a multi-threaded process logs a one-time warning through ``logger``
     /// (default true). Turn it off once you have checked that no other thread holds a lock
     /// the child needs; in a forked child only the forking thread exists.
     public static var warnsOnMultithreadedFork: Bool {
@@ -57,10 +72,13 @@ public enum Multiprocessing {
             case let threads = counted - idleForkingThreads.load(ordering: .relaxed), threads > 1
         else { return }
         if forkWarningPrinted.exchange(true, ordering: .relaxed) { return }
-        Syscalls.writeToStandardError(
-            "weave: warning: forking a process with \(threads) threads; only the calling thread exists in the child, "
-                + "and a lock another thread holds stays locked there. Use StartMethod.spawn, or set "
-                + "Multiprocessing.warnsOnMultithreadedFork = false once checked.\n")
+        logger.warning(
+            """
+            forking a process with \(threads) threads; only the calling thread exists in the child, \
+            and a lock another thread holds stays locked there. Use StartMethod.spawn, or set \
+            Multiprocessing.warnsOnMultithreadedFork = false once checked.
+            """,
+            metadata: ["pid": "\(Syscalls.processID())", "threads": "\(threads)"])
     }
 
     /// Records whether this child's forking thread only waits while another runs the work.

@@ -16,12 +16,12 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
         /// A system call failed; `errno` and `context` name it. Check the arguments and the
         /// limits the errno points at (`EMFILE`: too many open files, `ENOMEM`, `EEXIST`…).
         public static let systemCallFailed = Code(kind: .systemCallFailed)
-        /// `start()` was called twice. A `ChildProcess` runs once; create a new one instead.
+        /// `start()` was called twice. A ``ChildProcess`` runs once; create a new one instead.
         public static let alreadyStarted = Code(kind: .alreadyStarted)
         /// The process was asked for its pid, exit code or a join before `start()`. Call
         /// `start()` first.
         public static let notStarted = Code(kind: .notStarted)
-        /// The `ChildProcess` was closed with `close()`; its pid may already belong to
+        /// The ``ChildProcess`` was closed with `close()`; its pid may already belong to
         /// another program. Keep the values you need before closing.
         public static let processClosed = Code(kind: .processClosed)
         /// `close()` was called on a process that is still running. `join()` or
@@ -59,7 +59,7 @@ public struct MultiprocessingError: Error, Sendable, Equatable, CustomStringConv
         /// Register it with `Multiprocessing.register(_:)` before `bootstrapIfChild()`.
         public static let unknownEntryPoint = Code(kind: .unknownEntryPoint)
         /// This spawned child could not read its start-up message from its parent. Start
-        /// spawn children only through `ChildProcess.start()`.
+        /// spawn children only through ``ChildProcess/start()``.
         public static let notSpawnChild = Code(kind: .notSpawnChild)
         /// `taskDone()` was called more times than items were put. Call it once per `get()`.
         public static let tooManyTaskDone = Code(kind: .tooManyTaskDone)

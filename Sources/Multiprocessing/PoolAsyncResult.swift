@@ -42,7 +42,7 @@ public final class PoolAsyncResult<Value: Sendable>: @unchecked Sendable {
 
     /// The value, waiting at most `timeout` seconds (nil: for ever) — Python's
     /// `get(timeout)`.
-    /// - Throws: what the work threw (a `PoolTaskError` from the function,
+    /// - Throws: what the work threw (a ``PoolTaskError`` from the function,
     ///   `MultiprocessingError(.workerDied)` when its worker was killed); `.timedOut` when
     ///   the timeout passed first.
     @DurationOverload

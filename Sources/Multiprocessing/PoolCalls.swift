@@ -1,5 +1,5 @@
-/// The calls every pool offers, over a `PoolTarget`: `WorkerPool` passes the function of
-/// each call, `ProcessPool` its resident one.
+/// The calls every pool offers, over a `PoolTarget`: ``WorkerPool`` passes the function of
+/// each call, ``ProcessPool`` its resident one.
 enum PoolCalls {
     /// The chunk size Python picks for `n` inputs (`divmod(n, 4 * processes)`, rounded
     /// up), or the given one.

@@ -6,7 +6,7 @@ import Darwin
 import DequeModule
 import Logging
 
-/// The machinery under `WorkerPool` and `ProcessPool`: worker processes, each with a socket
+/// The machinery under ``WorkerPool`` and ``ProcessPool``: worker processes, each with a socket
 /// of its own, and the jobs they hold.
 ///
 /// There is no background thread. Whoever waits for the pool drives it: a `map`, an
@@ -134,7 +134,7 @@ final class PoolEngine: @unchecked Sendable {
 
     /// Queues `jobs` in order and hands out what the workers can take now.
     /// - Throws: `.poolClosed` after `close()` or `terminate()`; the initializer's
-    ///   `PoolTaskError` when workers cannot start.
+    ///   ``PoolTaskError`` when workers cannot start.
     func submit(_ jobs: [PoolJob]) throws {
         try lock.withLock {
             try checkRunning()

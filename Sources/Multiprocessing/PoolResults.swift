@@ -20,7 +20,7 @@ public struct PoolResults<Output: Sendable>: Sequence, IteratorProtocol {
     }
 }
 
-/// The shared, single-pass state behind `PoolResults`.
+/// The shared, single-pass state behind ``PoolResults``.
 final class PoolResultSource<Output: Sendable> {
     private let pull: () throws -> (first: Int, results: [Result<Output, any Error>])?
     private var buffer: [Result<Output, any Error>] = []

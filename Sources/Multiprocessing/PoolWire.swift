@@ -49,7 +49,7 @@ struct PoolChunkOutcome<Output: Codable & Sendable>: Sendable {
 struct PoolNoInput: Codable, Sendable {}
 
 /// Which function a job runs: a closure the worker inherited at its fork, by its number in
-/// the pool's table, or a registered `PoolFunction`, by name.
+/// the pool's table, or a registered ``PoolFunction``, by name.
 enum PoolJobFunction: Sendable, Equatable {
     case closure(Int)
     case named(String)
@@ -61,7 +61,7 @@ enum PoolJobFunction: Sendable, Equatable {
 /// - A job: an 8-byte id, a 4-byte closure number (`namedMarker` for a registered function,
 ///   followed by its name as a 4-byte length and UTF-8 bytes), then the encoded inputs.
 /// - A reply: the job's 8-byte id, a status byte (`succeeded`: the encoded
-///   `PoolChunkOutcome`; `failed`: an encoded `PoolTaskError`), then the payload.
+///   `PoolChunkOutcome`; `failed`: an encoded ``PoolTaskError``), then the payload.
 ///
 /// A worker answers its jobs in the order it got them, each reply sent (or, for a forked
 /// worker, committed to its `PoolReplySpill`) before the next job starts, so the first

@@ -1,7 +1,7 @@
 import WeaveDurations
 
 /// A condition variable shared by a process and its children (Python's
-/// `multiprocessing.Condition`), tied to a `ProcessRLock`.
+/// `multiprocessing.Condition`), tied to a ``ProcessRLock``.
 ///
 /// Hold the lock around `wait` and `notify`. Waiters re-check their predicate after waking:
 /// wake-ups may be spurious, as with every condition variable.
@@ -10,7 +10,7 @@ public final class ProcessCondition: @unchecked Sendable {
     public let lock: ProcessRLock
     let signals: SharedMonitor
 
-    /// Creates a condition over `lock`, or over a new `ProcessRLock`.
+    /// Creates a condition over `lock`, or over a new ``ProcessRLock``.
     public convenience init(lock: ProcessRLock? = nil) throws {
         self.init(lock: try lock ?? ProcessRLock(), signals: try SharedMonitor(name: "weave-condition"))
     }

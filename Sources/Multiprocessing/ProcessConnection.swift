@@ -1,6 +1,6 @@
 import WeaveDurations
 
-/// One end of a `ProcessPipe` (Python's `multiprocessing.connection.Connection`): it sends
+/// One end of a ``ProcessPipe`` (Python's `multiprocessing.connection.Connection`): it sends
 /// and receives whole messages — `Codable` values or raw bytes — over a Unix socket, or over
 /// the TCP or Unix socket of an authenticated listener's connection (module `Managers`).
 ///
@@ -145,7 +145,7 @@ public final class ProcessConnection: @unchecked Sendable {
     }
 }
 
-/// Makes connected pairs of `ProcessConnection`s (Python's `multiprocessing.Pipe`).
+/// Makes connected pairs of ``ProcessConnection``s (Python's `multiprocessing.Pipe`).
 public enum ProcessPipe {
     /// The socket buffer size asked for on each end (the kernel doubles it): room for a
     /// 1 MiB message in flight, yet small enough that the pages the writer fills are still

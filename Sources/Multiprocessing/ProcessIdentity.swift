@@ -1,7 +1,7 @@
 /// A process as `Multiprocessing.currentProcess` and `parentProcess` describe it.
 public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
     /// The process's name: `MainProcess` for the program itself, `Process-N` or the name
-    /// given to `ChildProcess` for a child.
+    /// given to ``ChildProcess`` for a child.
     public var name: String
     /// The operating system's process id.
     public var pid: Int32

@@ -84,7 +84,7 @@ public final class ProcessQueue<Element: Codable & Sendable>: @unchecked Sendabl
 }
 
 /// A lighter queue between processes (Python's `multiprocessing.SimpleQueue`): unbounded,
-/// with blocking `put` and `get` only. Same delivery guarantees as `ProcessQueue`.
+/// with blocking `put` and `get` only. Same delivery guarantees as ``ProcessQueue``.
 public final class SimpleProcessQueue<Element: Codable & Sendable>: @unchecked Sendable {
     let queue: ProcessQueue<Element>
 
@@ -118,7 +118,7 @@ public final class JoinableProcessQueue<Element: Codable & Sendable>: @unchecked
     let tasks: SharedMonitor
     private var unfinished: UnsafeMutablePointer<Int64> { tasks.slot(0) }
 
-    /// Creates an empty queue; `maxSize` as in `ProcessQueue`.
+    /// Creates an empty queue; `maxSize` as in ``ProcessQueue``.
     public convenience init(maxSize: Int = 0) throws {
         self.init(queue: try ProcessQueue(maxSize: maxSize), tasks: try SharedMonitor(name: "weave-joinable"))
     }

@@ -4,7 +4,7 @@ import WeaveDurations
 /// `multiprocessing.RLock`): the holding thread may acquire it again and must release it
 /// as many times.
 ///
-/// Like `ProcessLock`, it is a robust `pthread_mutex_t` (of type `PTHREAD_MUTEX_RECURSIVE`)
+/// Like ``ProcessLock``, it is a robust `pthread_mutex_t` (of type `PTHREAD_MUTEX_RECURSIVE`)
 /// and reports a holder that died with `MultiprocessingError.ownerDied`.
 public final class ProcessRLock: @unchecked Sendable {
     let monitor: SharedMonitor

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Logging
 
 /// Makes sure no named segment outlives the program that created it (Python's
 /// `resource_tracker`, without its spurious warnings).
@@ -13,6 +14,10 @@ import Darwin
 /// the end of the pipe only when all of them are gone — however they ended, SIGKILL
 /// included. It then unlinks every segment still registered and exits. Segments are
 /// registered only by their creator, so attaching never unlinks someone else's segment.
+/// It reports through `Multiprocessing.logger` as it was when the tracker started, at
+/// `debug` only: its start, and the segments it unlinked. Leaving the unlinking to the
+/// tracker is documented use, so it is no reason for the warnings Python's
+/// `resource_tracker` prints.
 final class SharedMemoryTracker: @unchecked Sendable {
     private let lock = InProcessLock()
     private var writeEnd: Int32 = -1
@@ -42,20 +47,34 @@ final class SharedMemoryTracker: @unchecked Sendable {
     private func startTracker() throws {
         let (readEnd, write) = try Syscalls.makePipe()
         Multiprocessing.warnIfMultithreaded()
+        // Read before the fork: the child must not take a lock another thread may hold.
+        let logger = Multiprocessing.logger
         Syscalls.flushStandardStreams()
         let pid = try Syscalls.fork()
         if pid == 0 {
+            // Standard input, output and error stay open: the tracker logs to them.
             Syscalls.closeDescriptors(except: readEnd)
-            Self.runTracker(readEnd)
+            Self.runTracker(readEnd, logger: logger)
         }
         Syscalls.closeDescriptor(readEnd)
         writeEnd = write
         owner = Syscalls.processID()
         Multiprocessing.registry.adopt(trackerPid: pid)
+        logger.debug(
+            "started the shared-memory tracker", metadata: ["pid": "\(owner)", "tracker.pid": "\(pid)"])
+    }
+
+    /// Logs, at `debug`, the segments the tracker unlinked because the programs that
+    /// created them ended without unlinking them.
+    package static func reportUnlinked(_ names: Set<String>, logger: Logger) {
+        guard !names.isEmpty else { return }
+        logger.debug(
+            "unlinked \(names.count) shared-memory segment(s) whose creators ended without unlinking them",
+            metadata: ["pid": "\(Syscalls.processID())", "segments": "\(names.sorted().joined(separator: ", "))"])
     }
 
     /// The tracker's body: collect names until the pipe ends, then unlink the rest.
-    private static func runTracker(_ readEnd: Int32) -> Never {
+    private static func runTracker(_ readEnd: Int32, logger: Logger) -> Never {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         var names = Set<String>()
@@ -73,6 +92,7 @@ final class SharedMemoryTracker: @unchecked Sendable {
             }
         }
         for name in names { _ = try? Syscalls.unlinkSharedMemory(name) }
+        reportUnlinked(names, logger: logger)
         Syscalls.exitImmediately(0)
     }
 }

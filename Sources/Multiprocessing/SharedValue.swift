@@ -12,7 +12,7 @@ public final class SharedValue<Value: BitwiseCopyable>: @unchecked Sendable {
     /// Creates a shared value holding `initial`.
     /// - Parameters:
     ///   - initial: The value to start with.
-    ///   - locked: Whether to make a `ProcessLock` for it (the default, as in Python).
+    ///   - locked: Whether to make a ``ProcessLock`` for it (the default, as in Python).
     public convenience init(_ initial: Value, locked: Bool = true) throws {
         self.init(
             region: try SharedRegion(size: MemoryLayout<Value>.stride, name: "weave-value"),

@@ -1,4 +1,4 @@
-/// How a `ChildProcess` comes to life: CPython's start methods, as interchangeable
+/// How a ``ChildProcess`` comes to life: CPython's start methods, as interchangeable
 /// strategies behind one small internal contract (`ProcessLauncher`).
 ///
 /// - `fork` copies the running process (`fork()`): closures, captured values, shared
@@ -8,7 +8,7 @@
 ///   `Multiprocessing.warnsOnMultithreadedFork`), because a lock another thread held at the
 ///   fork stays locked for ever in the child.
 /// - `spawn` starts the program afresh (`posix_spawn` of `/proc/self/exe`, or of
-///   `CommandLine.arguments[0]` on macOS) and runs a registered `SpawnEntryPoint` with
+///   `CommandLine.arguments[0]` on macOS) and runs a registered ``SpawnEntryPoint`` with
 ///   `Codable` arguments. It is safe in multi-threaded parents and is the default on macOS.
 ///   The program must call `Multiprocessing.bootstrapIfChild()` at the top of `main`.
 public struct StartMethod: Sendable, Equatable, CustomStringConvertible {
@@ -66,7 +66,7 @@ struct LaunchRequest {
 
 /// The contract every start method fills in (CPython's `popen_*` modules): start the child
 /// described by `request` and return its pid. Waiting, signalling and reaping are common
-/// to all start methods and live in `ChildProcess`.
+/// to all start methods and live in ``ChildProcess``.
 protocol ProcessLauncher {
     func launch(_ request: LaunchRequest) throws -> Int32
 }

@@ -44,9 +44,9 @@ import Darwin
 /// ## Life and threads
 /// Workers are daemon children forked with `PR_SET_PDEATHSIG`: they die with the pool's
 /// process even when it is SIGKILLed — and with the thread that forked them, so drive a
-/// pool from a thread that lives as long as it. `close()` then `join()` lets them finish
-/// the queued work and leave; `terminate()` stops them at once (SIGTERM, SIGKILL after a
-/// second), `kill()` with SIGKILL; a pool released while it runs is killed. The pool has no
+/// pool from a thread that lives as long as it. ``close()`` then ``join(timeout:)-(Double?)`` lets them finish
+/// the queued work and leave; ``terminate()`` stops them at once (SIGTERM, SIGKILL after a
+/// second), ``kill()`` with SIGKILL; a pool released while it runs is killed. The pool has no
 /// thread of its own: the thread that waits on it drives it (see ``PoolAsyncResult``).
 /// Calls from several threads take turns.
 ///
@@ -126,7 +126,7 @@ public class WorkerPool: @unchecked Sendable {
 
     /// Waits, at most `timeout` seconds, for every worker to leave, running the queued work
     /// meanwhile; returns whether they all left — `pool.join()`.
-    /// - Throws: `.invalidArgument` while the pool runs: call `close()` or `terminate()`
+    /// - Throws: `.invalidArgument` while the pool runs: call ``close()`` or ``terminate()``
     ///   first.
     @DurationOverload
     @discardableResult

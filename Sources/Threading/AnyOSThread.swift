@@ -4,14 +4,14 @@ import WeaveDurations
 /// One OS thread as Python's `threading` sees it, whatever its result type — the object
 /// `threading.current_thread()`, `main_thread()` and `enumerate()` return.
 ///
-/// Every `OSThread` has one (its `handle`); the main thread has one named `MainThread`; a
+/// Every ``OSThread`` has one (its `handle`); the main thread has one named `MainThread`; a
 /// thread started by other code gets one named `Dummy-N`, marked daemon, the first time it
 /// asks for `Threading.currentThread` (Python's `_DummyThread`), dropped when it exits.
 /// Two handles are equal when they stand for the same thread. Any thread may use it.
 public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
     /// Who started the thread.
     enum Origin: Sendable {
-        /// An `OSThread`: joinable, its end is signalled.
+        /// An ``OSThread``: joinable, its end is signalled.
         case started
         /// The process's main thread.
         case main
@@ -35,8 +35,8 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
 
     let origin: Origin
     let facts: ConditionHandle<Facts>
-    /// The thread's `ThreadLocal` values by local key, read and written by the thread
-    /// itself; dropped when it ends or when their `ThreadLocal` goes away.
+    /// The thread's ``ThreadLocal`` values by local key, read and written by the thread
+    /// itself; dropped when it ends or when their ``ThreadLocal`` goes away.
     let locals = Mutex<[UInt64: ThreadLocalSlot]>([:])
 
     init(origin: Origin, name: String, isDaemon: Bool, phase: Phase) {
@@ -52,7 +52,7 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the process may end without waiting for this thread — Python's
-    /// `Thread.daemon`. Non-daemon `OSThread`s are joined when the process exits normally.
+    /// `Thread.daemon`. Non-daemon ``OSThread``s are joined when the process exits normally.
     public var isDaemon: Bool { facts.withLock { $0.isDaemon } }
 
     /// The thread's identifier while it runs or after — Python's `Thread.ident`, the value
@@ -76,8 +76,8 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the thread has finished (false: the timeout expired first; Python
     ///   leaves you to check `is_alive()`).
-    /// - Throws: `ThreadingError` `.joinSelf` from the thread itself, `.notStarted` before
-    ///   `start()`, `.notJoinable` for the main thread and threads not made by `OSThread`.
+    /// - Throws: ``ThreadingError`` `.joinSelf` from the thread itself, `.notStarted` before
+    ///   `start()`, `.notJoinable` for the main thread and threads not made by ``OSThread``.
     @DurationOverload
     @discardableResult
     public func join(timeout: Double? = nil) throws -> Bool {
@@ -167,7 +167,7 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
         markFinished()
     }
 
-    /// Takes every `ThreadLocal` value of the thread, for the caller to drop outside the
+    /// Takes every ``ThreadLocal`` value of the thread, for the caller to drop outside the
     /// lock (a value's `deinit` may itself use thread-local values).
     func takeLocals() -> [UInt64: ThreadLocalSlot] {
         locals.withLock { locals in
@@ -178,7 +178,7 @@ public final class AnyOSThread: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One `ThreadLocal` value in a thread's storage; boxed so that values of any type, not
+/// One ``ThreadLocal`` value in a thread's storage; boxed so that values of any type, not
 /// only `Sendable` ones, can sit in the thread's guarded table (only its own thread reads
 /// them; another thread may only drop them).
 final class ThreadLocalSlot: @unchecked Sendable {

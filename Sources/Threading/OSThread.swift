@@ -49,7 +49,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// Starts the thread — `Thread.start()` (`pthread_create`, detached). Returns once the
     /// thread runs and its `ident` and `nativeID` are known.
     ///
-    /// - Throws: `ThreadingError` `.alreadyStarted` on a second call; `.invalidArgument`
+    /// - Throws: ``ThreadingError`` `.alreadyStarted` on a second call; `.invalidArgument`
     ///   for a stack size the system refuses; `.systemCallFailed` when the system has no
     ///   thread to give (`EAGAIN`), after which `start()` may be tried again.
     public func start() throws {
@@ -87,7 +87,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     ///
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the thread has finished; false when the timeout expired first.
-    /// - Throws: `ThreadingError` `.notStarted` before `start()`, `.joinSelf` from the
+    /// - Throws: ``ThreadingError`` `.notStarted` before `start()`, `.joinSelf` from the
     ///   thread itself.
     @DurationOverload
     @discardableResult
@@ -100,7 +100,7 @@ public final class OSThread<Value: Sendable>: Sendable, CustomStringConvertible 
     /// Python's threads have no result; this is `concurrent.futures.Future.result(timeout)`
     /// for one thread.
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
-    /// - Throws: The body's error; `ThreadingError` `.timedOut` when the thread is still
+    /// - Throws: The body's error; ``ThreadingError`` `.timedOut` when the thread is still
     ///   running after `timeout`, `.notStarted`, `.joinSelf`, `.lostInFork` in a forked
     ///   child for a thread that ran in the parent.
     @DurationOverload

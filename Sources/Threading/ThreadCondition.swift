@@ -4,7 +4,7 @@ import WeaveDurations
 ///
 /// Threads wait on it holding its lock; `wait` releases the lock while it waits and takes
 /// it back before returning. Waiters are woken in the order they began waiting. The lock
-/// is a `ThreadRLock` (Python's default) or a `ThreadLock`, given or made.
+/// is a ``ThreadRLock`` (Python's default) or a ``ThreadLock``, given or made.
 ///
 /// Any thread may use it. A blocking call blocks the whole OS thread: called from a
 /// greenlet it stalls that thread's hub too, so green code uses `GreenCondition` instead.
@@ -29,7 +29,7 @@ public final class ThreadCondition: Sendable {
     private let underlying: Underlying
     private let waiters = ConditionHandle(Waiters())
 
-    /// Creates a condition over a new `ThreadRLock` — `Condition()`.
+    /// Creates a condition over a new ``ThreadRLock`` — `Condition()`.
     public convenience init() {
         self.init(lock: ThreadRLock())
     }
@@ -60,7 +60,7 @@ public final class ThreadCondition: Sendable {
 
     /// Releases the condition's lock — `Condition.release()`.
     ///
-    /// - Throws: `ThreadingError` `.releaseUnlocked` or `.notOwner`, as the lock does.
+    /// - Throws: ``ThreadingError`` `.releaseUnlocked` or `.notOwner`, as the lock does.
     public func release() throws {
         switch underlying {
         case .plain(let lock): try lock.release()

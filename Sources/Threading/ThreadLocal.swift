@@ -4,8 +4,8 @@ import Synchronization
 ///
 /// A thread's first read makes its copy with the default factory; setting `value` changes
 /// only the calling thread's copy. A thread's copies are released when it ends (an
-/// `OSThread` releases them before `join` returns), and every copy is released when the
-/// `ThreadLocal` itself goes away.
+/// ``OSThread`` releases them before `join` returns), and every copy is released when the
+/// ``ThreadLocal`` itself goes away.
 ///
 /// Any thread may use it; each sees its own copy, so `Value` need not be `Sendable`.
 ///
@@ -65,5 +65,5 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
     }
 }
 
-/// The source of keys that tell `ThreadLocal`s apart in a thread's storage.
+/// The source of keys that tell ``ThreadLocal``s apart in a thread's storage.
 private let threadLocalKeys = Atomic<UInt64>(0)

@@ -2,7 +2,7 @@ import WeaveDurations
 
 /// A mutual-exclusion lock for OS threads — Python's `threading.Lock`.
 ///
-/// Not reentrant: a thread that acquires it twice waits for ever (use `ThreadRLock`).
+/// Not reentrant: a thread that acquires it twice waits for ever (use ``ThreadRLock``).
 /// As in Python, any thread may release it, not only the one that acquired it.
 ///
 /// Any thread may use it. A blocking call blocks the whole OS thread: called from a

@@ -73,7 +73,7 @@ final class ThreadRegistry: Sendable {
         Syscalls.setThreadValue(currentKey, Unmanaged.passRetained(thread).toOpaque())
     }
 
-    /// Forgets the calling thread's handle, at the end of an `OSThread`'s run.
+    /// Forgets the calling thread's handle, at the end of an ``OSThread``'s run.
     func unbind() {
         guard let raw = Syscalls.threadValue(currentKey) else { return }
         Syscalls.setThreadValue(currentKey, nil)

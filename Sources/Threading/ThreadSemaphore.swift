@@ -52,7 +52,7 @@ public class ThreadSemaphore: @unchecked Sendable {
 
     /// Gives back `count` permits and wakes as many waiters — `Semaphore.release(n)`.
     ///
-    /// - Throws: `ThreadingError` `.invalidArgument` when `count` is below 1;
+    /// - Throws: ``ThreadingError`` `.invalidArgument` when `count` is below 1;
     ///   `.overReleased` when a bounded semaphore would hold more than it started with
     ///   (then nothing is given back).
     public func release(_ count: Int = 1) throws {

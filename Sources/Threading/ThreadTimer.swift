@@ -40,7 +40,7 @@ public final class ThreadTimer: Sendable {
 
     /// Starts the countdown on a new thread — `Timer.start()`.
     ///
-    /// - Throws: `ThreadingError` `.alreadyStarted` on a second call, `.systemCallFailed`
+    /// - Throws: ``ThreadingError`` `.alreadyStarted` on a second call, `.systemCallFailed`
     ///   when the system has no thread to give.
     public func start() throws {
         try thread.start()
@@ -57,7 +57,7 @@ public final class ThreadTimer: Sendable {
     ///
     /// - Parameter timeout: Seconds to wait at most; `nil` waits for ever.
     /// - Returns: Whether the thread has ended.
-    /// - Throws: `ThreadingError` `.notStarted` before `start()`, `.joinSelf` from the
+    /// - Throws: ``ThreadingError`` `.notStarted` before `start()`, `.joinSelf` from the
     ///   timer's own closure.
     @DurationOverload
     @discardableResult

@@ -8,7 +8,7 @@ import Synchronization
 public enum Threading {
     /// The calling thread's handle — `threading.current_thread()`.
     ///
-    /// An `OSThread`'s body sees its thread's `handle`; the main thread sees `MainThread`;
+    /// An ``OSThread``'s body sees its thread's `handle`; the main thread sees `MainThread`;
     /// a thread started by other code gets a daemon handle named `Dummy-N` (Python's
     /// `_DummyThread`), kept until it exits.
     public static var currentThread: AnyOSThread { ThreadRegistry.shared.current() }
@@ -23,7 +23,7 @@ public enum Threading {
     }
 
     /// How many threads are alive — `threading.active_count()`: the main thread, started
-    /// `OSThread`s that have not finished, and other threads that asked for their handle.
+    /// ``OSThread``s that have not finished, and other threads that asked for their handle.
     public static var activeCount: Int { enumerate().count }
 
     /// The live threads — `threading.enumerate()`, counted as `activeCount` counts them.

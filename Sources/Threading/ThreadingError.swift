@@ -13,7 +13,7 @@ public struct ThreadingError: Error, Sendable, Equatable, CustomStringConvertibl
         private let kind: Kind
 
         /// `start()` was called on a thread or timer that had already been started
-        /// (Python's `RuntimeError: threads can only be started once`). An `OSThread` runs
+        /// (Python's `RuntimeError: threads can only be started once`). An ``OSThread`` runs
         /// once; create a new one.
         public static let alreadyStarted = Code(kind: .alreadyStarted)
         /// A thread was joined or asked for its result before `start()` (Python's
@@ -23,8 +23,8 @@ public struct ThreadingError: Error, Sendable, Equatable, CustomStringConvertibl
         /// ever (Python's `RuntimeError: cannot join current thread`). Join it from another
         /// thread.
         public static let joinSelf = Code(kind: .joinSelf)
-        /// The thread was not started by an `OSThread` (the main thread, or a thread made by
-        /// another library), so nothing signals its end. Join only `OSThread`s.
+        /// The thread was not started by an ``OSThread`` (the main thread, or a thread made by
+        /// another library), so nothing signals its end. Join only ``OSThread``s.
         public static let notJoinable = Code(kind: .notJoinable)
         /// `setDaemon(_:)` was called after `start()` (Python's `RuntimeError: cannot set
         /// daemon status of active thread`). Choose the daemon flag before starting.

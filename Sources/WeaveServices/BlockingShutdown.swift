@@ -3,17 +3,18 @@ import Threading
 
 /// Runs a blocking shutdown step (joining workers) on a thread of its own and suspends the
 /// calling task until it returns, so that no thread of Swift's cooperative pool blocks.
-func runBlockingShutdown(named name: String, _ step: @escaping @Sendable () -> Void) async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+/// - Returns: What the step returned.
+func runBlockingShutdown<Outcome: Sendable>(
+    named name: String, _ step: @escaping @Sendable () -> Outcome
+) async -> Outcome {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
         let thread = OSThread(name: name, daemon: true) {
-            step()
-            continuation.resume()
+            continuation.resume(returning: step())
         }
         do {
             try thread.start()
         } catch {
-            step()
-            continuation.resume()
+            continuation.resume(returning: step())
         }
     }
 }

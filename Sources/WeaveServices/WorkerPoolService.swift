@@ -2,7 +2,7 @@ import Logging
 import Multiprocessing
 import ServiceLifecycle
 
-/// A process pool (`ProcessPool`, or any `WorkerPool`) as a swift-service-lifecycle
+/// A process pool (``/Multiprocessing/ProcessPool``, or any ``/Multiprocessing/WorkerPool``) as a swift-service-lifecycle
 /// `Service`: it serves until the group shuts down, then closes.
 ///
 /// On a graceful shutdown the pool closes (`close()`), its workers finish the queued work

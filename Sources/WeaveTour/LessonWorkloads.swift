@@ -88,18 +88,3 @@ enum LessonWorkloads {
         }
     }
 }
-
-/// Why a tour step failed.
-enum TourError: Error, CustomStringConvertible {
-    /// A socket call of the lesson's blocking client failed.
-    case socket(String, Int32)
-    /// The models disagreed on a workload's result.
-    case resultsDiffer(String)
-
-    var description: String {
-        switch self {
-        case .socket(let call, let code): "\(call)() failed: \(String(cString: strerror(code)))"
-        case .resultsDiffer(let detail): "the models disagree: \(detail)"
-        }
-    }
-}

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GreenPatch
 import Weave
 
 extension Tour {
@@ -11,17 +12,30 @@ extension Tour {
     static let crawlSites: [(url: String, delay: Double, size: Int)] = [
         ("http://www.sina.com", 0.45, 14_336),
         ("http://www.qq.com", 0.30, 48_128),
-        ("http://www.baidu.com", 0.15, 2_381),
+        ("http://www.baidu.com", 0.20, 2_381),
         ("http://www.163.com", 0.40, 30_720),
-        ("http://www.4399.com", 0.60, 9_216),
+        ("http://www.4399.com", 0.50, 9_216),
         ("http://www.sohu.com", 0.35, 65_536),
-        ("http://www.youku.com", 0.80, 5_120),
-        ("http://www.iqiyi.com", 0.50, 21_504),
+        ("http://www.youku.com", 0.25, 5_120),
+        ("http://www.iqiyi.com", 0.45, 21_504),
     ]
 
-    /// Source program 4, line by line: eight concurrent `requests.get(url)` calls, each
-    /// printing the length of its page, then the total time — about the slowest page's,
-    /// not the sum. The same pages are then fetched one after another for comparison.
+    /// How long libcurl may take over one page, in seconds (`CURLOPT_TIMEOUT_MS`).
+    static let pageTimeout = 30.0
+
+    /// How long the tour waits for a crawl's process to report its next line, in seconds.
+    static let crawlReportTimeout = 120.0
+
+    /// What a crawl's process sends the tour: its events, then how it ended.
+    private enum CrawlMessage: Codable, Sendable {
+        case event(TourEvent)
+        case finished
+        case failed(String)
+    }
+
+    /// Source program 4, line by line, with `requests.get(url)` as libcurl's blocking
+    /// `curl_easy_perform`: eight fetches in eight green threads, each printing the length
+    /// of its page, then the total time.
     ///
     /// ```python
     /// def getPageText(url, order=0):
@@ -44,52 +58,107 @@ extension Tour {
     ///     print(time.clock())
     /// ```
     ///
-    /// `GreenHTTPClient` is green from the start, so `monkey.patch_all()` has nothing to do.
+    /// The program runs twice, each time as a process of its own: first without
+    /// `monkey.patch_all()`, where every `curl_easy_perform` holds the hub's thread and the
+    /// pages come one after another (about the sum of their times); then with
+    /// `GreenPatch.patchAll()` as its first line, where libcurl's `poll`, `connect`, `recv`
+    /// and `send` park only their green thread and the pages overlap (about the slowest
+    /// page's time). Each run ends with a ``TourEvent/crawlRun(_:)`` event. The tour's own
+    /// process is never patched.
+    ///
+    /// libcurl is loaded at run time (`libcurl.so.4`, else `libcurl-gnutls.so.4`); when
+    /// neither is installed, the chapter says so in one note and ends.
     ///
     /// - Parameter urls: Real URLs to crawl; `nil` (the default) crawls the tutorial's
     ///   eight sites through offline stand-ins: an embedded HTTP server on loopback that
-    ///   answers for each site after its own delay with a page of its own size. The delays
-    ///   scale with `timeScale`, but never below half, so that setting up connections never
-    ///   outweighs the pages themselves.
-    /// - Throws: A request's error (a refused connection, a timeout, a bad URL).
+    ///   answers for each site after its own delay (0.2–0.5 s) with a page of its own size.
+    ///   The delays scale with `timeScale`, but never below half, so that setting up
+    ///   connections never outweighs the pages themselves.
+    /// - Throws: A page's error (a refused connection, a timeout, an HTTP error status), or
+    ///   a crawl process that failed.
     public func crawl(urls: [String]? = nil) throws {
+        let curl: LibcurlEasy
+        do {
+            curl = try LibcurlEasy.load()
+        } catch {
+            return note("\(error)")
+        }
         let scale = urls == nil ? max(timeScale, 0.5) : 1
         let server = try urls == nil ? Tour.startStandInServer(timeScale: scale) : nil
         defer { try? server?.stop() }
-        let sites = urls ?? Tour.crawlSites.map(\.url)
         let standInPort = server?.port
-        let fetchURL: @Sendable (String) -> String = { url in
-            standInPort.map { "http://127.0.0.1:\($0)/\(url.dropFirst("http://".count))" } ?? url
-        }
-        var configuration = GreenHTTPClient.Configuration()
-        configuration.maxConnectionsPerHost = max(sites.count, 1)
-        let client = try GreenHTTPClient(configuration: configuration)
-        defer { try? client.close() }
+        let program = CrawlProgram(
+            sites: urls ?? Tour.crawlSites.map(\.url),
+            standInPort: standInPort,
+            delays: urls == nil ? Tour.crawlSites.map(\.delay) : nil,
+            scale: scale,
+            curl: curl)
 
+        note("requests.get(url) is libcurl's blocking curl_easy_perform (\(curl.library)); first without monkey.patch_all():")
+        try runInProcess(program, patched: false)
+        note("monkey.patch_all()")
+        note("GreenPatch.patchAll(), the first line of main: the same crawl, now libcurl's blocking calls wait in their green thread only")
+        try runInProcess(program, patched: true)
+    }
+
+    /// Runs `program` in a forked process, after `GreenPatch.patchAll()` when `patched`,
+    /// and emits its events as they come.
+    private func runInProcess(_ program: CrawlProgram, patched: Bool) throws {
+        let messages = try ProcessQueue<CrawlMessage>()
+        let reporter = Tour(timeScale: timeScale, language: language, lessonSize: lessonSize) { event in
+            try? messages.put(.event(event))
+        }
+        let child = ChildProcess(name: patched ? "patched-crawl" : "unpatched-crawl", startMethod: .fork) {
+            if patched { GreenPatch.patchAll() }
+            do {
+                try reporter.runCrawl(program, patched: patched)
+                try messages.put(.finished)
+            } catch {
+                try messages.put(.failed("\(error)"))
+            }
+        }
+        try child.start()
+        defer { _ = try? child.join(timeout: Tour.crawlReportTimeout) }
+        while true {
+            let message: CrawlMessage
+            do {
+                message = try messages.get(timeout: Tour.crawlReportTimeout)
+            } catch {
+                try? child.kill()
+                throw TourError.crawlFailed("its process reported nothing for \(Int(Tour.crawlReportTimeout)) s (\(error))")
+            }
+            switch message {
+            case .event(let event): emit(event)
+            case .finished: return
+            case .failed(let detail): throw TourError.crawlFailed(detail)
+            }
+        }
+    }
+
+    /// The program itself, in the crawl's process: eight green threads each fetch a page
+    /// with libcurl; the total time follows.
+    private func runCrawl(_ program: CrawlProgram, patched: Bool) throws {
         func getPageText(_ url: String, order: Int = 0) throws {
             say("No\(order):\(url)请求开始...", "No\(order):\(url) request started...")
-            let resp = try client.get(fetchURL(url))  // a network request that takes time: blocking-style I/O
+            let length = try program.curl.get(program.fetchURL(url), timeout: Tour.pageTimeout)  // blocking I/O in libcurl
 
-            let html = resp.text
-            say("No\(order):\(url)成功返回:长度为\(html.unicodeScalars.count)", "No\(order):\(url) returned: length \(html.unicodeScalars.count)")
+            say("No\(order):\(url)成功返回:长度为\(length)", "No\(order):\(url) returned: length \(length)")
         }
 
-        note("monkey.patch_all() has nothing to patch: GreenHTTPClient suspends only the green thread that waits")
         let start = Tour.now()
         try Green.joinAll(
-            sites.enumerated().map { index, url in
+            program.sites.enumerated().map { index, url in
                 Green.spawn { try getPageText(url, order: index + 1) }
             }, raiseError: true)
         let end = Tour.now()
-        say("over,耗时\(Int((end - start) / scale))秒", "over, took \(Int((end - start) / scale)) seconds")
+        let seconds = (end - start) / program.scale
+        say("over,耗时\(Int(seconds))秒", "over, took \(Int(seconds)) seconds")
         say("\(Double(clock()) / Double(CLOCKS_PER_SEC))")
-
-        note("measured: \(Tour.tenths((end - start) / scale)) s for \(sites.count) pages fetched concurrently; fetching them one after another…")
-        let serialStart = Tour.now()
-        for url in sites {
-            _ = try client.get(fetchURL(url))
-        }
-        note("one after another: \(Tour.tenths((Tour.now() - serialStart) / scale)) s")
+        emit(
+            .crawlRun(
+                CrawlRun(
+                    patched: patched, pages: program.sites.count, seconds: seconds,
+                    slowestPage: program.delays?.max(), delaySum: program.delays?.reduce(0, +))))
     }
 
     /// Starts the stand-ins for the crawl's sites on a hub thread of their own:
@@ -114,5 +183,24 @@ extension Tour {
     static func tenths(_ seconds: Double) -> String {
         let tenths = Int((seconds * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// What the crawl fetches, and how.
+private struct CrawlProgram: Sendable {
+    /// The URLs the program names.
+    let sites: [String]
+    /// The stand-in server's port; `nil` when the sites are fetched for real.
+    let standInPort: Int?
+    /// The stand-in pages' delays in the program's seconds; `nil` for real URLs.
+    let delays: [Double]?
+    /// The time scale the stand-ins run at: measured seconds divided by it are the program's.
+    let scale: Double
+    /// libcurl, loaded.
+    let curl: LibcurlEasy
+
+    /// The URL actually fetched for `url`: the stand-in's path on loopback, or `url` itself.
+    func fetchURL(_ url: String) -> String {
+        standInPort.map { "http://127.0.0.1:\($0)/\(url.dropFirst("http://".count))" } ?? url
     }
 }

@@ -83,7 +83,7 @@ public struct Tour: Sendable {
         ),
         Chapter(
             name: "crawl",
-            concept: "Green I/O: eight blocking-style page fetches overlap, so the crawl takes the slowest page's time",
+            concept: "monkey.patch_all(): the same blocking libcurl crawl runs one page after another, then, patched, in the slowest page's time",
             run: { try $0.crawl() }
         ),
         Chapter(

@@ -1,5 +1,6 @@
-/// What a chapter reports while it runs.
-public enum TourEvent: Sendable, Equatable {
+/// What a chapter reports while it runs. Codable, so that a chapter's own processes can
+/// send their events to the tour's.
+public enum TourEvent: Codable, Sendable, Equatable {
     /// A line the tutorial's program itself prints, in the tour's language.
     case line(String)
     /// The tour's own commentary: what a step shows, a measured total.
@@ -10,6 +11,8 @@ public enum TourEvent: Sendable, Equatable {
     case lessonRow(LessonRow)
     /// A conclusion the lesson drew from its measurements.
     case verdict(String)
+    /// One run of the crawl chapter's libcurl crawl, unpatched or patched, measured.
+    case crawlRun(CrawlRun)
 }
 
 /// The language of the programs' own output lines.

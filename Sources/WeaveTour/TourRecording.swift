@@ -49,6 +49,8 @@ public final class TourRecording: Sendable {
         public var chapters: [Chapter]
         /// The lesson table, when the lesson ran.
         public var lesson: Lesson?
+        /// The crawl's runs, unpatched then patched, when the crawl chapter ran them.
+        public var crawl: [CrawlRun]?
     }
 
     private struct State {
@@ -60,7 +62,7 @@ public final class TourRecording: Sendable {
 
     /// Starts an empty record for a tour in `language` at `timeScale`.
     public init(language: TourLanguage, timeScale: Double) {
-        state = Mutex(State(report: Report(language: language, timeScale: timeScale, chapters: [], lesson: nil)))
+        state = Mutex(State(report: Report(language: language, timeScale: timeScale, chapters: [], lesson: nil, crawl: nil)))
     }
 
     /// Opens a chapter's record; the events that follow belong to it.
@@ -88,6 +90,8 @@ public final class TourRecording: Sendable {
             case .verdict(let text):
                 state.report.lesson = state.report.lesson ?? Lesson(rows: [], verdicts: [])
                 state.report.lesson?.verdicts.append(text)
+            case .crawlRun(let run):
+                state.report.crawl = (state.report.crawl ?? []) + [run]
             }
         }
     }

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Renders tour events for a terminal: the concept line in bold, the programs' lines as
-/// they are, the tour's notes dimmed, the lesson as a table, and progress on standard
-/// error, in place. Colour only when the stream is a terminal and `NO_COLOR` is unset.
+/// they are, the tour's notes dimmed, the lesson as a table, the crawl's measured runs in
+/// green, and progress on standard error, in place. Colour only when the stream is a terminal and `NO_COLOR` is unset.
 public struct TourTerminal: Sendable {
     /// Whether standard output gets ANSI colour.
     public var colour: Bool
@@ -44,6 +44,9 @@ public struct TourTerminal: Sendable {
         case .verdict(let text):
             clearProgress()
             print(styled("=> \(text)", "1;32"))
+        case .crawlRun(let run):
+            clearProgress()
+            print(styled("=> \(run.summary)", "1;32"))
         }
         fflush(nil)
     }

@@ -7,50 +7,44 @@ import XCTest
 import WeaveTestSupport
 @testable import Multiprocessing
 
-/// The one-time warning on forking a multi-threaded process. Each check runs in a forked
-/// child, which starts single-threaded and owns its standard error and its warning flag.
+/// The one-time warning on forking a multi-threaded process, logged through
+/// `Multiprocessing.logger` at `warning`. Each check runs in a forked child, which starts
+/// single-threaded and owns its logger and its warning flag.
 final class ForkWarningTests: XCTestCase {
     override func setUp() {
         Multiprocessing.warnsOnMultithreadedFork = false
     }
 
     func testNoWarningWhenNoThreadWasStarted() throws {
-        XCTAssertEqual(try warningPrinted(startingThread: false), false)
+        XCTAssertEqual(try ChildProcessTestSupport.holdsInChild { try Self.warnings(startingThread: false).isEmpty }, true)
     }
 
-    func testWarningOnceAThreadRuns() throws {
-        XCTAssertEqual(try warningPrinted(startingThread: true), true)
+    func testWarningOnceAThreadRunsWithThePidAndThreadCount() throws {
+        let held = try ChildProcessTestSupport.holdsInChild {
+            let warnings = try Self.warnings(startingThread: true)
+            let threads = Int(warnings.first?.metadata["threads"] ?? "") ?? 0
+            return warnings.count == 1 && threads >= 2 && warnings[0].metadata["pid"] == "\(getpid())"
+                && warnings[0].message.hasPrefix("forking a process with \(threads) threads")
+        }
+        XCTAssertEqual(held, true)
     }
 
-    /// Forks a child that redirects its standard error to a pipe, optionally starts a
-    /// thread that stays alive, forks a grandchild, and exits with 10 when the warning
-    /// reached the pipe, 11 when it did not.
-    private func warningPrinted(startingThread: Bool) throws -> Bool? {
-        let child = ChildProcess(startMethod: .fork) {
-            var ends: [Int32] = [0, 0]
-            guard pipe(&ends) == 0, dup2(ends[1], 2) == 2 else { _exit(2) }
-            _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
-            if startingThread { Self.startSleepingThread() }
-            Multiprocessing.warnsOnMultithreadedFork = true
+    /// In a fresh child: logs into a capture, optionally starts a thread that stays alive,
+    /// forks two grandchildren, and returns the warnings logged.
+    private static func warnings(startingThread: Bool) throws -> [LogCapture.Entry] {
+        let capture = LogCapture()
+        Multiprocessing.logger = capture.logger(label: "test")
+        if startingThread { startSleepingThread() }
+        Multiprocessing.warnsOnMultithreadedFork = true
+        for _ in 0..<2 {
             let grandchild = ChildProcess(startMethod: .fork) {}
             try grandchild.start()
             try grandchild.join()
-            let capacity = 4096
-            var buffer = [UInt8](repeating: 0, count: capacity)
-            let count = read(ends[0], &buffer, capacity)
-            let text = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-            _exit(text.contains("warning: forking a process with") ? 10 : 11)
         }
-        try child.start()
-        try child.join()
-        switch child.exitCode {
-        case 10: return true
-        case 11: return false
-        default: return nil
-        }
+        return capture.entries.filter { $0.level == .warning }
     }
 
-    private static func startSleepingThread() {
+    static func startSleepingThread() {
         #if canImport(Glibc)
         var thread = pthread_t()
         #else

@@ -3,9 +3,24 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Multiprocessing
 
 /// Helpers for tests that start real processes.
 public enum ChildProcessTestSupport {
+    /// Runs `check` in a forked child, which starts single-threaded with this process's
+    /// state copied (a logger of its own to set, one-time flags to trip); returns whether
+    /// the check held there, or nil when the child failed otherwise (threw, crashed).
+    public static func holdsInChild(_ check: @escaping @Sendable () throws -> Bool) throws -> Bool? {
+        let child = ChildProcess(startMethod: .fork) { _exit(try check() ? 10 : 11) }
+        try child.start()
+        try child.join()
+        switch child.exitCode {
+        case 10: return true
+        case 11: return false
+        default: return nil
+        }
+    }
+
     /// Whether `pid` no longer runs: it does not exist, or it is a zombie waiting for a
     /// parent to reap it (its state in `/proc/<pid>/stat` is Z or X).
     public static func isGone(_ pid: Int32) -> Bool {

@@ -43,21 +43,49 @@ enum TourChecks {
         "http://www.4399.com", "http://www.sohu.com", "http://www.youku.com", "http://www.iqiyi.com",
     ]
 
-    /// The crawl's lines, and its total below the sum of its pages' delays (3.55 s of the
-    /// program's time): the fetches overlapped.
-    static func checkCrawl(_ chapter: TourRecording.Chapter, file: StaticString = #filePath, line: UInt = #line) {
-        let lines = lines(of: chapter)
+    /// The stand-in pages' delays, in the program's seconds: 2.9 s in all, 0.5 s the slowest.
+    static let crawlDelaySum = 2.9
+    static let crawlSlowestPage = 0.5
+
+    /// The crawl: the program's lines twice, split by the literal `monkey.patch_all()` note;
+    /// unpatched, each page comes back before the next request starts and the total is at
+    /// least the sum of the pages' delays; patched, every request starts before the first
+    /// reply and the total is about the slowest page, well under the sum.
+    static func checkCrawl(
+        _ chapter: TourRecording.Chapter, runs: [CrawlRun]?, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        guard let patch = chapter.lines.firstIndex(where: { $0.kind == "note" && $0.text == "monkey.patch_all()" }) else {
+            return XCTFail("no monkey.patch_all() note in \(chapter.lines.map(\.text))", file: file, line: line)
+        }
+        let unpatched = chapter.lines[..<patch].filter { $0.kind == "line" }.map(\.text)
+        let patched = chapter.lines[patch...].filter { $0.kind == "line" }.map(\.text)
+        checkCrawlLines(unpatched, startsBeforeFirstReply: 1, file: file, line: line)
+        checkCrawlLines(patched, startsBeforeFirstReply: 8, file: file, line: line)
+
+        guard let runs, runs.count == 2 else { return XCTFail("two crawl runs expected: \(runs ?? [])", file: file, line: line) }
+        XCTAssertEqual(runs.map(\.patched), [false, true], file: file, line: line)
+        XCTAssertEqual(runs.map(\.pages), [8, 8], file: file, line: line)
+        XCTAssertEqual(runs.compactMap(\.slowestPage), [crawlSlowestPage, crawlSlowestPage], file: file, line: line)
+        XCTAssertEqual(runs.compactMap(\.delaySum).map { ($0 * 100).rounded() / 100 }, [crawlDelaySum, crawlDelaySum], file: file, line: line)
+        XCTAssertGreaterThanOrEqual(runs[0].seconds, crawlDelaySum * 0.95, "unpatched, the pages came one after another", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(runs[1].seconds, crawlSlowestPage * 0.95, file: file, line: line)
+        XCTAssertLessThan(runs[1].seconds, crawlDelaySum / 2, "patched, the pages overlapped", file: file, line: line)
+    }
+
+    /// One run's lines: the eight requests in order, their replies (the youku stand-in's
+    /// page is 5120 bytes), `startsBeforeFirstReply` requests before the first reply, the
+    /// total, and time.clock()'s number last.
+    private static func checkCrawlLines(
+        _ lines: [String], startsBeforeFirstReply: Int, file: StaticString, line: UInt
+    ) {
         let starts = lines.filter { $0.hasSuffix("请求开始...") }
         XCTAssertEqual(starts, sites.enumerated().map { "No\($0.offset + 1):\($0.element)请求开始..." }, file: file, line: line)
         let replies = lines.filter { $0.contains("成功返回:长度为") }
         XCTAssertEqual(replies.count, 8, "\(lines)", file: file, line: line)
         XCTAssertTrue(replies.contains("No7:http://www.youku.com成功返回:长度为5120"), "\(replies)", file: file, line: line)
         let firstReply = lines.firstIndex { $0.contains("成功返回") } ?? 0
-        XCTAssertEqual(lines[..<firstReply].filter { $0.hasSuffix("请求开始...") }.count, 8, "every request starts before the first reply", file: file, line: line)
-        guard let over = lines.first(where: { $0.hasPrefix("over,耗时") }), let total = Int(over.dropFirst(7).dropLast()) else {
-            return XCTFail("no total line in \(lines)", file: file, line: line)
-        }
-        XCTAssertLessThan(total, 3, "the crawl took \(total) s of the program's time; its pages' delays add up to 3.55 s", file: file, line: line)
+        XCTAssertEqual(lines[..<firstReply].filter { $0.hasSuffix("请求开始...") }.count, startsBeforeFirstReply, "\(lines)", file: file, line: line)
+        XCTAssertNotNil(lines.first { $0.hasPrefix("over,耗时") }, "no total line in \(lines)", file: file, line: line)
         XCTAssertNotNil(Double(lines.last ?? ""), "time.clock()'s line is a number: \(lines.last ?? "")", file: file, line: line)
     }
 

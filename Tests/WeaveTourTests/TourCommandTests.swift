@@ -30,7 +30,7 @@ final class TourCommandTests: XCTestCase {
         TourChecks.checkProcess(report.chapters[0], mainPid: tour.processIdentifier)
         XCTAssertEqual(TourChecks.lines(of: report.chapters[2]), TourChecks.poem)
         XCTAssertEqual(TourChecks.lines(of: report.chapters[3]), TourChecks.geventLines)
-        TourChecks.checkCrawl(report.chapters[4])
+        TourChecks.checkCrawl(report.chapters[4], runs: report.crawl)
         TourChecks.checkLesson(report.lesson)
     }
 }
