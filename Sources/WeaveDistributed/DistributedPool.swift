@@ -33,7 +33,7 @@ import WeaveDurations
 /// warning), stores what is queued and collects what finished meanwhile. A task whose
 /// function keeps throwing fails with a ``DistributedTaskError`` once `maxAttempts` are
 /// used. Finished rows are deleted as their results are taken; failed rows stay for
-/// inspection until ``purgeFailedTasks(olderThan:)-(Double)``. A future cannot be cancelled: once
+/// inspection until ``purgeFinishedTasks(olderThan:)-(Double)``. A future cannot be cancelled: once
 /// submitted, the task is the database's, and `cancel()` returns false.
 public final class DistributedPool: Sendable {
     /// The configuration it runs with.
@@ -74,8 +74,8 @@ public final class DistributedPool: Sendable {
     }
 
     /// Stops the pool's loop and fails its unfinished futures with ``DistributedError``
-    /// `closed`. Tasks already stored still run on the workers; their results are dropped
-    /// from the table (`purgeFailedTasks` removes failed ones). Calling it again does
+    /// `closed`. Tasks already stored still run on the workers; their results stay in the
+    /// table until ``purgeFinishedTasks(olderThan:)-(Double)`` removes them. Calling it again does
     /// nothing more. Any thread may call it.
     public func close() {
         state.close(with: DistributedError(.closed, "the distributed pool was closed before the task finished"))
@@ -111,15 +111,19 @@ public final class DistributedPool: Sendable {
         return future
     }
 
-    /// Deletes this pool's queue's failed tasks last changed more than `age` seconds ago,
-    /// over a connection of its own; returns how many. Call it from async code.
+    /// Deletes this pool's queue's failed tasks, and the results that no pool took back
+    /// (their pool closed or died before the task finished), last changed more than `age`
+    /// seconds ago, over a connection of its own; returns how many. A live pool takes its
+    /// results within moments of their recording, so pick an age well above any outage
+    /// its pools should survive (an hour, say). Call it from async code, from time to
+    /// time, or from a scheduled job.
     /// - Throws: postgres-nio's errors when the database cannot be reached.
     @DurationOverload
-    public func purgeFailedTasks(olderThan age: Double) async throws -> Int {
+    public func purgeFinishedTasks(olderThan age: Double) async throws -> Int {
         let connection = try await PostgresConnection.connect(
             configuration: try configuration.connectionConfiguration(), id: 0, logger: logger)
         do {
-            let purged = try await DistributedQueries.purgeFailed(
+            let purged = try await DistributedQueries.purgeFinished(
                 queue: configuration.queue, olderThan: .seconds(age), on: connection, logger: logger)
             try await connection.close()
             return purged

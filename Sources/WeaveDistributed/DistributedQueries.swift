@@ -204,14 +204,15 @@ enum DistributedQueries {
         return finished
     }
 
-    /// Deletes the failed tasks of `queue` last changed more than `age` ago; returns how many.
-    static func purgeFailed(queue: String, olderThan age: Duration, on connection: PostgresConnection, logger: Logger)
+    /// Deletes the failed tasks of `queue`, and the results no pool took back (their pool
+    /// closed or died first), last changed more than `age` ago; returns how many.
+    static func purgeFinished(queue: String, olderThan age: Duration, on connection: PostgresConnection, logger: Logger)
         async throws -> Int {
         let rows = try await connection.query(
             """
             WITH purged AS (
                 DELETE FROM weave_tasks
-                WHERE queue = \(queue) AND state = 'failed'
+                WHERE queue = \(queue) AND state IN ('failed', 'done')
                     AND updated_at < now() - \(milliseconds(age)) * interval '1 millisecond'
                 RETURNING 1
             )

@@ -10,7 +10,7 @@
 /// ```
 ///
 /// The task's row stays in the database, state `failed`, with the same error, attempts and
-/// worker, for inspection; ``DistributedPool/purgeFailedTasks(olderThan:)-(Double)`` removes such rows.
+/// worker, for inspection; ``DistributedPool/purgeFinishedTasks(olderThan:)-(Double)`` removes such rows.
 public struct DistributedTaskError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why the task failed.
     public enum Reason: Sendable, Equatable {

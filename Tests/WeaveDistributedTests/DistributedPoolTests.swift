@@ -96,6 +96,34 @@ final class DistributedPoolTests: XCTestCase {
         }
     }
 
+    func testResultsOfAClosedPoolStayUntilPurged() async throws {
+        let cluster = try DistributedTestCluster()
+        defer { cluster.stop() }
+        try cluster.startMachine()
+        let abandoning = try DistributedPool(configuration: cluster.configuration)
+        _ = try abandoning.submit(TestFunctions.nap, 300)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? await cluster.count("SELECT count(*) FROM weave_tasks")) ?? 0 == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        abandoning.close()
+        while try await cluster.count("SELECT count(*) FROM weave_tasks WHERE state = 'done'") == 0,
+              ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let waiting = try await cluster.count("SELECT count(*) FROM weave_tasks WHERE state = 'done'")
+        XCTAssertEqual(waiting, 1, "the task ran after its pool closed, and its result waits in the table")
+
+        let pool = try DistributedPool(configuration: cluster.configuration)
+        defer { pool.close() }
+        let keptRecent = try await pool.purgeFinishedTasks(olderThan: .seconds(3600))
+        XCTAssertEqual(keptRecent, 0, "a recent result is kept")
+        let purged = try await pool.purgeFinishedTasks(olderThan: 0)
+        XCTAssertEqual(purged, 1)
+        let left = try await cluster.count("SELECT count(*) FROM weave_tasks")
+        XCTAssertEqual(left, 0)
+    }
+
     func testRetriesWithBackoffThenTheFinalFailureStaysForInspection() async throws {
         let cluster = try DistributedTestCluster()
         defer { cluster.stop() }
@@ -121,7 +149,7 @@ final class DistributedPoolTests: XCTestCase {
         let kept = try await cluster.count(
             "SELECT count(*) FROM weave_tasks WHERE state = 'failed' AND attempt = 3 AND worker IS NOT NULL AND error LIKE '%boom%'")
         XCTAssertEqual(kept, 1, "the failed task's row keeps its error, attempts and worker")
-        let purged = try await pool.purgeFailedTasks(olderThan: 0)
+        let purged = try await pool.purgeFinishedTasks(olderThan: 0)
         XCTAssertEqual(purged, 1)
     }
 
