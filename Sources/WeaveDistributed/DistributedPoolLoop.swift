@@ -32,7 +32,7 @@ struct DistributedPoolLoop: Sendable {
     private func serve(_ connection: PostgresConnection) async throws {
         var nextReap = ContinuousClock.now + configuration.pollInterval
         while true {
-            try Task.checkCancellation()
+            try DistributedSession.checkOpen(connection)
             let batch = state.pending(limit: configuration.batchSize)
             if !batch.isEmpty {
                 try await DistributedQueries.insert(

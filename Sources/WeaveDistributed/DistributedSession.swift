@@ -1,32 +1,68 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// A wake-up call for a pool's or worker's loop: notifications, finished work and a ticker
 /// signal it; the loop waits on it. Signals while the loop is busy fold into one.
+///
+/// Not an `AsyncStream`: cancelling a task that waits on a stream's iterator ends the stream
+/// for good, and the loop's waiting task is cancelled every time its connection fails, while
+/// the signal must outlive the reconnection. One task waits at a time.
 final class LoopSignal: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    init() {
-        let pair = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        stream = pair.stream
-        continuation = pair.continuation
+    private struct State {
+        var signalled = false
+        var finished = false
+        var waiter: CheckedContinuation<Bool, Never>?
     }
+
+    private let state = Mutex(State())
 
     /// Wakes the loop (now, or at its next wait). Any thread may call it.
     func signal() {
-        continuation.yield()
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard let waiter = state.waiter else {
+                state.signalled = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: true)
     }
 
     /// Ends every wait for good.
     func finish() {
-        continuation.finish()
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: false)
     }
 
-    /// Waits for the next signal; false once finished (or the task is cancelled).
+    /// Waits for the next signal; false once finished, or when the waiting task is
+    /// cancelled (which ends only this wait).
     func wait() async -> Bool {
-        var iterator = stream.makeAsyncIterator()
-        return await iterator.next() != nil
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
+                    if state.finished || Task.isCancelled { return false }
+                    if state.signalled {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: false)
+        }
     }
 }
 
@@ -77,29 +113,32 @@ enum DistributedSession {
         }
     }
 
+    /// Throws when the task is cancelled or the connection has closed: a loop checks it
+    /// before each query, as a query written to a connection that has already closed may
+    /// never complete.
+    static func checkOpen(_ connection: PostgresConnection) throws {
+        try Task.checkCancellation()
+        guard !connection.isClosed else { throw DistributedSessionEnded() }
+    }
+
+    /// Migrates, registers a listener that signals the loop on each notification, and runs
+    /// `body`. A callback rather than postgres-nio's notification sequence: a task iterating
+    /// that sequence may never end once the server is gone, and a task group waiting on it
+    /// would keep the loop from reconnecting; the loop learns of a dead connection from its
+    /// next query instead, at the latest one poll interval later.
     private static func serve(
         _ connection: PostgresConnection, channel: String, signal: LoopSignal, logger: Logger,
         body: @escaping @Sendable (PostgresConnection) async throws -> Void
     ) async throws {
         try await DistributedSchema.migrate(connection, logger: logger)
-        try await connection.listen(on: channel) { notifications in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await _ in notifications { signal.signal() }
-                    throw DistributedSessionEnded()
-                }
-                group.addTask {
-                    signal.signal()
-                    try await body(connection)
-                }
-                defer { group.cancelAll() }
-                try await group.next()
-            }
-        }
+        let listener = connection.addListener(channel: channel) { _, _ in signal.signal() }
+        defer { listener.stop() }
+        signal.signal()
+        try await body(connection)
     }
 }
 
-/// The notifications of a connection ended: the connection is gone.
+/// The connection has closed: the session reconnects.
 struct DistributedSessionEnded: Error, CustomStringConvertible {
-    var description: String { "the connection's notifications ended" }
+    var description: String { "the connection to the database closed" }
 }

@@ -138,7 +138,7 @@ public final class DistributedWorker: Sendable {
     private func claimAndRecord(on connection: PostgresConnection) async throws {
         let capacity = configuration.batchSize * 2
         while true {
-            try Task.checkCancellation()
+            try DistributedSession.checkOpen(connection)
             try await recordOutcomes(on: connection)
             if state.isDrained { throw CancellationError() }
             let room = capacity - state.inFlight
@@ -178,6 +178,7 @@ public final class DistributedWorker: Sendable {
     /// expired ones.
     private func keepLeases(on connection: PostgresConnection) async throws {
         while true {
+            try DistributedSession.checkOpen(connection)
             try await DistributedQueries.heartbeat(worker: id, lease: configuration.lease, on: connection, logger: logger)
             try await DistributedReaper.reap(on: connection, logger: logger)
             try await Task.sleep(for: configuration.heartbeatInterval)
