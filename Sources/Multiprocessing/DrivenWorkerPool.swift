@@ -7,11 +7,10 @@ import Darwin
 /// A worker pool with a thread of its own that drives it, for executors: their callers wait
 /// on futures, not on the pool, so the pool cannot count on them to take replies in.
 ///
-/// Submitting hands the job to a worker at once, on the calling thread, when a serving
-/// worker knows its function; the driver thread takes the replies in, calls `finish` with
-/// each outcome and forks every worker (new generations for new closures, replacements for
-/// dead workers): a job that needs a fork waits for it there. The driver thread ends once
-/// the pool is shut down and its workers have left.
+/// Submitting only queues the job and wakes the driver thread, which hands jobs out, forks
+/// every worker (new generations for new closures, replacements for dead workers) and calls
+/// `finish` with each outcome. The driver thread ends once the pool is shut down and its
+/// workers have left.
 package final class DrivenWorkerPool: @unchecked Sendable {
     private let engine: PoolEngine
     private let driver: PoolDriverThread
@@ -44,8 +43,7 @@ package final class DrivenWorkerPool: @unchecked Sendable {
 
     /// Queues `work(0)` … `work(count - 1)` as one task each; the closure reaches workers of
     /// a generation forked after it. `start(i)` runs when task `i` is handed to a worker
-    /// (false drops it), on the thread that hands it out; `finish(i, outcome)` when it is
-    /// done, on the driver thread (or the submitting one, for a task dropped at its start).
+    /// (false drops it), `finish(i, outcome)` when it is done, on the driver thread.
     /// - Throws: `.poolClosed` after `shutdown`.
     package func submit<Output: Codable & Sendable>(
         count: Int, _ work: @escaping @Sendable (Int) throws -> Output,

@@ -15,8 +15,7 @@ import Logging
 /// reads replies, and buries workers that ended: the job a dead worker was running fails
 /// with `.workerDied` naming its pid and signal, the jobs queued behind it go back to the
 /// front of the line, and a replacement is forked. `submit` hands jobs out at once too, so
-/// workers start before anyone waits. A forked worker batches its replies through a
-/// `PoolReplySpill`, which the pool reads when the worker dies.
+/// workers start before anyone waits.
 ///
 /// Closures reach workers only by being copied at the fork: each is numbered in the pool's
 /// table, and a worker knows the closures numbered below its generation. A job for a
@@ -29,8 +28,7 @@ final class PoolEngine: @unchecked Sendable {
         var initializer: (@Sendable () throws -> Void)?
         var maxTasksPerChild: Int?
         /// Whether one thread of the pool's own drives it (`PoolDriverThread`): then
-        /// `submit` hands out only what needs no fork and leaves the rest to that thread,
-        /// so that every fork happens there.
+        /// `submit` only queues and wakes that thread, so that every fork happens there.
         var hasDriverThread = false
     }
 
@@ -147,14 +145,8 @@ final class PoolEngine: @unchecked Sendable {
                 nextJobID += 1
                 pending.append(job)
             }
-            // The calling thread writes the frames itself, so that a job starts without a
-            // hop through the driver thread; only a fork is left to that thread, and a
-            // waiting round is woken only when it has something to do that its poll does
-            // not already watch for.
-            let forkWaits = dispatch(mayFork: !configuration.hasDriverThread)
-            if pollers > 0 && (forkWaits || slots.contains(where: \.hasOutbound)) {
-                Syscalls.writeByte(wakeup.write)
-            }
+            if !configuration.hasDriverThread { dispatch() }
+            if pollers > 0 || configuration.hasDriverThread { Syscalls.writeByte(wakeup.write) }
         }
         finishJobs()
     }
@@ -277,8 +269,8 @@ final class PoolEngine: @unchecked Sendable {
                 slot.reachedEnd = true
             }
         }
-        if slots.contains(where: \.reachedEnd) {
-            let ended = slots.filter(\.reachedEnd)
+        let ended = slots.filter(\.reachedEnd)
+        if !ended.isEmpty {
             slots.removeAll { $0.reachedEnd }
             for slot in ended { bury(slot) }
         }
@@ -286,14 +278,7 @@ final class PoolEngine: @unchecked Sendable {
     }
 
     private func takeReplies(from slot: PoolWorkerSlot) {
-        take(slot.receive(into: &scratch), from: slot, recovered: false)
-    }
-
-    /// Takes in reply `bodies` from `slot`'s worker, in the order it sent them. Replies
-    /// `recovered` from a dead worker's spill may repeat ones the socket brought: those
-    /// name a job it no longer holds and are skipped.
-    private func take(_ bodies: [ArraySlice<UInt8>], from slot: PoolWorkerSlot, recovered: Bool) {
-        for body in bodies {
+        for body in slot.receive(into: &scratch) {
             let id = PoolWire.load(UInt64.self, from: body, at: 0)
             let status = body[body.startIndex + 8]
             let payload = Array(body[(body.startIndex + 9)...])
@@ -304,7 +289,7 @@ final class PoolEngine: @unchecked Sendable {
                 return
             }
             guard let job = slot.held.first, job.id == id else {
-                if !recovered { Self.logger.error("pool: worker \(slot.pid) answered job \(id), which it does not hold") }
+                Self.logger.error("pool: worker \(slot.pid) answered job \(id), which it does not hold")
                 continue
             }
             slot.held.removeFirst()
@@ -321,30 +306,15 @@ final class PoolEngine: @unchecked Sendable {
 
     /// Hands pending jobs to serving workers that know their function, forking a new
     /// generation for a closure none knows, and tells idle retiring workers to leave.
-    /// Without `mayFork` (a thread other than a driver thread's), it stops where a fork
-    /// would be needed; returns whether jobs wait for one.
-    ///
-    /// A worker is refilled once it holds at most half its window, then up to the window,
-    /// so that tiny jobs leave in batches: one write for many frames, and one read for them
-    /// in the worker.
-    @discardableResult
-    private func dispatch(mayFork: Bool = true) -> Bool {
+    private func dispatch() {
         switch state {
         case .running, .closed: break
-        case .terminated, .broken: return false
+        case .terminated, .broken: return
         }
-        var forkWaits = false
-        if mayFork {
-            fillWorkers()
-        } else {
-            forkWaits = lacksWorkers
-        }
+        fillWorkers()
         while let job = pending.first {
-            guard let (slot, candidates) = leastBusySlot(for: job.function) else {
-                guard mayFork else {
-                    forkWaits = true
-                    break
-                }
+            let candidates = slots.filter { $0.phase == .serving && !$0.reachedEnd && $0.knows(job.function) }
+            if candidates.isEmpty {
                 // No serving worker knows this closure: fork a generation that does.
                 for slot in slots where slot.phase == .serving { slot.phase = .retiring }
                 guard fillWorkers() else { break }
@@ -355,8 +325,8 @@ final class PoolEngine: @unchecked Sendable {
                 }
                 continue
             }
-            let window = min(Self.maximumWindow, 1 + pending.count / candidates)
-            guard slot.held.count < window, slot.hasOutbound || slot.held.count <= window / 2 else { break }
+            let window = min(Self.maximumWindow, 1 + pending.count / candidates.count)
+            guard let slot = candidates.min(by: { $0.held.count < $1.held.count }), slot.held.count < window else { break }
             pending.removeFirst()
             if let start = job.start, !start() {
                 job.result = .failure(MultiprocessingError(.poolClosed, context: "the task was cancelled before it started"))
@@ -366,7 +336,7 @@ final class PoolEngine: @unchecked Sendable {
             slot.send(job)
             if let limit = configuration.maxTasksPerChild, slot.jobsTaken >= limit {
                 slot.phase = .retiring
-                if mayFork { fillWorkers() } else { forkWaits = true }
+                fillWorkers()
             }
         }
         for slot in slots { slot.flush() }
@@ -378,25 +348,6 @@ final class PoolEngine: @unchecked Sendable {
                 Syscalls.shutdown(slot.socket, writing: true)
             }
         }
-        return forkWaits
-    }
-
-    /// The serving worker that knows `function` and holds the fewest jobs, and how many
-    /// serving workers know it; nil when none does.
-    private func leastBusySlot(for function: PoolJobFunction) -> (PoolWorkerSlot, count: Int)? {
-        var best: PoolWorkerSlot?
-        var count = 0
-        for slot in slots where slot.phase == .serving && !slot.reachedEnd && slot.knows(function) {
-            count += 1
-            if best.map({ slot.held.count < $0.held.count }) ?? true { best = slot }
-        }
-        return best.map { ($0, count) }
-    }
-
-    /// Whether fewer workers serve than the pool should have, while it takes work.
-    private var lacksWorkers: Bool {
-        if case .closed = state, pending.isEmpty { return false }
-        return slots.count(where: { $0.phase == .serving }) < configuration.processes
     }
 
     /// Forks workers until `processes` serve; returns whether at least one serves. A fork
@@ -424,40 +375,30 @@ final class PoolEngine: @unchecked Sendable {
         workersStarted += 1
         let name = "PoolWorker-\(workersStarted)"
         let process: ChildProcess
-        let spill: PoolReplySpill?
         switch configuration.startMethod.kind {
         case .fork:
             let table = closures
             let initializer = configuration.initializer
-            let workerSpill = try PoolReplySpill()
-            let inherited = slots.flatMap { slot in
-                [slot.socket] + [slot.process.processDescriptor, slot.spill?.descriptor].compactMap { $0 }
-            } + [parentEnd.descriptor, wakeup.read, wakeup.write]
+            let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) }
+                + [parentEnd.descriptor, wakeup.read, wakeup.write]
             process = ChildProcess(name: name, daemon: true, startMethod: configuration.startMethod) {
                 for descriptor in inherited { Syscalls.closeDescriptor(descriptor) }
-                try PoolWorkerLoop.run(socket: childEnd.descriptor, spill: workerSpill, closures: table, initializer: initializer)
+                try PoolWorkerLoop.run(socket: childEnd.descriptor, closures: table, initializer: initializer)
             }
-            spill = workerSpill
         case .spawn:
             process = ChildProcess(
                 name: name, daemon: true, startMethod: configuration.startMethod,
                 entryPoint: PoolWorkerLoop.entryPoint, arguments: PoolWorkerLoop.SpawnArguments(connection: childEnd))
-            spill = nil
         }
         try process.start()
         childEnd.close()
-        slots.append(PoolWorkerSlot(process: process, connection: parentEnd, spill: spill, generation: nextClosure))
+        slots.append(PoolWorkerSlot(process: process, connection: parentEnd, generation: nextClosure))
     }
 
     /// Reaps a worker that ended; fails the job it was running and queues the rest again.
     private func bury(_ slot: PoolWorkerSlot) {
         if slot.process.isAlive { try? slot.process.kill() }
         _ = try? slot.process.join()
-        if let spill = slot.spill {
-            var frames = PoolFrameBuffer()
-            spill.unsentReplies().withUnsafeBytes { frames.append($0) }
-            take(Array(sequence(state: frames) { $0.nextBody() }), from: slot, recovered: true)
-        }
         let code = slot.process.exitCode ?? 0
         let expected = slot.phase == .exiting && code == 0 && slot.held.isEmpty
         guard !expected else { return }

@@ -63,9 +63,8 @@ enum PoolJobFunction: Sendable, Equatable {
 /// - A reply: the job's 8-byte id, a status byte (`succeeded`: the encoded
 ///   `PoolChunkOutcome`; `failed`: an encoded ``PoolTaskError``), then the payload.
 ///
-/// A worker answers its jobs in the order it got them, each reply sent (or, for a forked
-/// worker, committed to its `PoolReplySpill`) before the next job starts, so the first
-/// unanswered job of a worker that died is the one it was running.
+/// A worker answers its jobs in the order it got them, each reply sent before the next job
+/// starts, so the first unanswered job of a worker that died is the one it was running.
 enum PoolWire {
     static let namedMarker = UInt32.max
     static let succeeded: UInt8 = 0
@@ -115,23 +114,14 @@ enum PoolWire {
     }
 
     /// A reply frame's header: its body length, the job id and the status; the payload
-    /// follows. Built in place, without an allocation per reply.
-    struct ReplyHeader {
-        static let count = 13
-        private var storage: (UInt64, UInt64) = (0, 0)
-
-        init(id: UInt64, status: UInt8, payloadCount: Int) {
-            Swift.withUnsafeMutableBytes(of: &storage) { raw in
-                raw.storeBytes(of: UInt32(9 + payloadCount).littleEndian, toByteOffset: 0, as: UInt32.self)
-                raw.storeBytes(of: id.littleEndian, toByteOffset: 4, as: UInt64.self)
-                raw.storeBytes(of: status, toByteOffset: 12, as: UInt8.self)
-            }
-        }
-
-        /// Calls `body` with the header's bytes.
-        func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-            try Swift.withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<Self.count])) }
-        }
+    /// follows.
+    static func replyHeader(id: UInt64, status: UInt8, payloadCount: Int) -> [UInt8] {
+        var header: [UInt8] = []
+        header.reserveCapacity(13)
+        append(UInt32(9 + payloadCount), to: &header)
+        append(id, to: &header)
+        header.append(status)
+        return header
     }
 
     static func append<Word: FixedWidthInteger>(_ word: Word, to bytes: inout [UInt8]) {

@@ -14,9 +14,6 @@ final class PoolWorkerSlot {
 
     let process: ChildProcess
     let connection: ProcessConnection
-    /// Where a forked worker commits replies before sending them in batches; nil for a
-    /// spawned one, which sends each reply at once.
-    let spill: PoolReplySpill?
     let pid: Int32
     /// Closures numbered below it were in the pool's table when the worker was forked.
     let generation: Int
@@ -32,10 +29,9 @@ final class PoolWorkerSlot {
     /// Whether the worker's end of the socket is gone (it ended, or is ending).
     var reachedEnd = false
 
-    init(process: ChildProcess, connection: ProcessConnection, spill: PoolReplySpill?, generation: Int) {
+    init(process: ChildProcess, connection: ProcessConnection, generation: Int) {
         self.process = process
         self.connection = connection
-        self.spill = spill
         pid = process.pid ?? 0
         self.generation = generation
     }
@@ -74,13 +70,10 @@ final class PoolWorkerSlot {
         }
     }
 
-    /// Reads the replies waiting now, and notes the end of the stream. A read that leaves
-    /// room in `scratch` took everything there was, so it is the last: what arrives later
-    /// wakes the next poll.
+    /// Reads every reply waiting now, and notes the end of the stream.
     func receive(into scratch: inout [UInt8]) -> [ArraySlice<UInt8>] {
         var bodies: [ArraySlice<UInt8>] = []
-        var full = true
-        while full && !reachedEnd {
+        while !reachedEnd {
             let count: Int?
             do {
                 count = try scratch.withUnsafeMutableBytes { try Syscalls.receiveAvailable(socket, into: $0) }
@@ -92,7 +85,6 @@ final class PoolWorkerSlot {
                 reachedEnd = true
                 break
             }
-            full = count == scratch.count
             scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             while let body = inbound.nextBody() { bodies.append(body) }
         }
