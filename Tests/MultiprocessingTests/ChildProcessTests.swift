@@ -62,13 +62,17 @@ final class ChildProcessTests: XCTestCase {
     func testTerminateEndsAChildWhoseParentCaughtOrIgnoredSIGTERM() throws {
         // A program under swift-service-lifecycle catches SIGTERM; one that ignores it is
         // no different for its children: terminate() must still end them.
+        // The disposition is put back as it was, not to SIG_DFL: libdispatch's SIGTERM
+        // handler, once installed, is never installed again in this process.
+        var previous = sigaction()
+        sigaction(SIGTERM, nil, &previous)
+        defer { sigaction(SIGTERM, &previous, nil) }
         for disposition in ["caught", "ignored"] {
             if disposition == "caught" {
                 signal(SIGTERM) { _ in }
             } else {
                 signal(SIGTERM, SIG_IGN)
             }
-            defer { signal(SIGTERM, SIG_DFL) }
             let sleeper = ChildProcess(startMethod: .fork) { while true { usleep(100_000) } }
             try sleeper.start()
             try sleeper.terminate()

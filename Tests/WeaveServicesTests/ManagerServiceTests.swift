@@ -25,18 +25,10 @@ final class ManagerServiceTests: XCTestCase {
         let service = ManagerService(manager, logger: log.logger(label: "manager-service"))
         let group = ServiceGroup(
             services: [service], gracefulShutdownSignals: [.sigterm], logger: log.logger(label: "group", level: .warning))
-        // SIGTERM, sent until the group has trapped it (ignored before then).
-        signal(SIGTERM, SIG_IGN)
-        let terminator = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(100))
-                kill(getpid(), SIGTERM)
-            }
-        }
+        let terminator = TerminationSignal.sendRepeatedly(every: .milliseconds(100))
         try await group.run()
         terminator.cancel()
-        _ = await terminator.result
-        signal(SIGTERM, SIG_DFL)
+        await terminator.value
 
         XCTAssertTrue(ChildProcessTestSupport.isGone(pid), "the manager process \(pid) is gone")
         XCTAssertFalse(ChildProcessTestSupport.fileExists(socketPath), "its socket \(socketPath) is removed")

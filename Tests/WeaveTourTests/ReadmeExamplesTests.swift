@@ -170,18 +170,10 @@ final class ReadmeExamplesTests: XCTestCase {
         let work = PoolExecutorService(try ProcessPoolExecutor(maxWorkers: 2))
         let workers = try XCTUnwrap(work.executor as? ProcessPoolExecutor).processIDs
         let group = ServiceGroup(services: [web, work], gracefulShutdownSignals: [.sigterm], logger: Logger(label: "app"))
-        // SIGTERM, sent until the group has trapped it (ignored before then).
-        signal(SIGTERM, SIG_IGN)
-        let terminator = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(200))
-                kill(getpid(), SIGTERM)
-            }
-        }
+        let terminator = TerminationSignal.sendRepeatedly(every: .milliseconds(200))
         try await group.run()  // until SIGTERM: the server drains, the workers finish and exit
         terminator.cancel()
-        _ = await terminator.result
-        signal(SIGTERM, SIG_DFL)
+        await terminator.value
         XCTAssertEqual(workers.count, 2)
         for pid in workers {
             XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone")
