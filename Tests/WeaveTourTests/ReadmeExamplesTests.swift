@@ -154,31 +154,27 @@ final class ReadmeExamplesTests: XCTestCase {
         XCTAssertEqual(order, [0.01, 0.02, 0.03])
     }
 
-    /// The sockets this process has open, from `/proc/self/fd`.
-    private func openSockets() throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { entry in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"))?.hasPrefix("socket:") ?? false
-        }.count
+    /// Where the spawned child of `testServiceGroupExample` bootstraps; does nothing in the
+    /// test process.
+    func testSpawnedChildHost() {
+        Multiprocessing.register(serviceGroupExample)
+        Multiprocessing.bootstrapIfChild()
     }
 
-    func testServiceGroupExample() async throws {
-        Multiprocessing.warnsOnMultithreadedFork = false
-        let socketsBefore = try openSockets()
-        let web = GreenServerService(onStarted: { port in print("serving on \(port)") }) { port in
-            try GreenHTTPServer(port: port) { _ in GreenHTTPResponse(text: "hello\n") }
+    func testServiceGroupExample() throws {
+        let reports = try ProcessQueue<ServiceGroupExampleReport>()
+        let child = ChildProcess(
+            name: "service-group", startMethod: .spawn(arguments: ["WeaveTourTests.ReadmeExamplesTests/testSpawnedChildHost"]),
+            entryPoint: serviceGroupExample, arguments: reports)
+        try child.start()
+        let report = try reports.get(timeout: 60)
+        XCTAssertTrue(try child.join(timeout: 30))
+        XCTAssertEqual(child.exitCode, 0)
+        XCTAssertEqual(report.workers.count, 2)
+        for pid in report.workers {
+            XCTAssertTrue(ChildProcessTestSupport.isGone(pid), "worker \(pid) is gone")
         }
-        let work = PoolExecutorService(try ProcessPoolExecutor(maxWorkers: 2))
-        let workers = try XCTUnwrap(work.executor as? ProcessPoolExecutor).processIDs
-        let group = ServiceGroup(services: [web, work], gracefulShutdownSignals: [.sigterm], logger: Logger(label: "app"))
-        let terminator = TerminationSignal.sendRepeatedly(every: .milliseconds(200))
-        try await group.run()  // until SIGTERM: the server drains, the workers finish and exit
-        terminator.cancel()
-        await terminator.value
-        XCTAssertEqual(workers.count, 2)
-        for pid in workers {
-            XCTAssertEqual(kill(pid, 0), -1, "worker \(pid) is gone")
-        }
-        XCTAssertEqual(try openSockets(), socketsBefore, "no socket is left open")
+        XCTAssertEqual(report.socketsAfter, report.socketsBefore, "no socket is left open")
     }
 
     func testManagerExample() throws {
@@ -269,4 +265,39 @@ final class ReadmeExamplesTests: XCTestCase {
             }
         }
     }
+}
+
+/// What the README's service-group example left behind, seen from the spawned child that ran it.
+private struct ServiceGroupExampleReport: Codable, Sendable {
+    var workers: [Int32]
+    var socketsBefore: Int
+    var socketsAfter: Int
+}
+
+/// The sockets this process has open, from `/proc/self/fd`.
+private func openSockets() throws -> Int {
+    try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { entry in
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"))?.hasPrefix("socket:") ?? false
+    }.count
+}
+
+/// Runs the README's service-group example and SIGTERMs its own process. It runs in a
+/// spawned child, since trapping SIGTERM changes the process for good (see
+/// `TerminationSignal`).
+private let serviceGroupExample = SpawnEntryPoint<ProcessQueue<ServiceGroupExampleReport>>("tests.readme-service-group") { reports in
+    Multiprocessing.warnsOnMultithreadedFork = false
+    let socketsBefore = try openSockets()
+    let web = GreenServerService(onStarted: { port in print("serving on \(port)") }) { port in
+        try GreenHTTPServer(port: port) { _ in GreenHTTPResponse(text: "hello\n") }
+    }
+    let work = PoolExecutorService(try ProcessPoolExecutor(maxWorkers: 2))
+    let workers = (work.executor as? ProcessPoolExecutor)?.processIDs ?? []
+    let group = ServiceGroup(services: [web, work], gracefulShutdownSignals: [.sigterm], logger: Logger(label: "app"))
+    try waitForAsync {
+        let terminator = TerminationSignal.sendRepeatedly(every: .milliseconds(200))
+        try await group.run()  // until SIGTERM: the server drains, the workers finish and exit
+        terminator.cancel()
+        await terminator.value
+    }
+    try reports.put(ServiceGroupExampleReport(workers: workers, socketsBefore: socketsBefore, socketsAfter: try openSockets()))
 }
