@@ -34,7 +34,9 @@ import Synchronization
 /// A function that throws is retried after `retryBackoff`, doubling, until `maxAttempts`;
 /// a function this program never registered, or whose types do not match the caller's,
 /// fails its task at once. Nothing read from the database runs as code: the function is
-/// looked up by name among this program's registrations.
+/// looked up by name among this program's registrations. A process that dies running a
+/// batch charges none of it: each of its tasks runs again alone, so only a task that kills
+/// its process again pays an attempt.
 ///
 /// When the database goes away, the worker reconnects with a growing delay and records
 /// the outcomes it kept meanwhile; a claim whose lease ran out meanwhile has been claimed
@@ -201,7 +203,16 @@ public final class DistributedWorker: Sendable {
         let batch = DistributedBatch(function: function, inputs: tasks.map(\.input))
         let state = state, signal = signal
         do {
-            try pool.submit(DistributedBatch.runner, batch, start: { true }) { result in
+            try pool.submit(DistributedBatch.runner, batch, start: { true }) { [self] result in
+                if tasks.count > 1, case .failure(let error) = result, (error as? MultiprocessingError)?.code == .workerDied {
+                    // One task may have killed the process: charge none of the batch, and run
+                    // each task alone, so that only the one that kills again pays an attempt.
+                    logger.warning(
+                        "a worker process died running a batch; its tasks run again one by one",
+                        metadata: ["function": "\(function)", "tasks": "\(tasks.count)", "error": "\(error)"])
+                    for task in tasks { submit(function: function, [task]) }
+                    return
+                }
                 state.finished(Self.outcomes(of: tasks, result))
                 signal.signal()
             }

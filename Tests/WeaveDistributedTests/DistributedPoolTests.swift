@@ -151,6 +151,31 @@ final class DistributedPoolTests: XCTestCase {
         XCTAssertEqual(purged, 1)
     }
 
+    func testAProcessThatDiesChargesOnlyTheTaskThatKilledIt() async throws {
+        let cluster = try DistributedTestCluster(processes: 1)
+        defer { cluster.stop() }
+        let pool = try DistributedPool(configuration: cluster.configuration)
+        defer { pool.close() }
+        // Every task is queued before the machine starts, so its first claim is one batch
+        // holding the task that kills the process and nineteen innocent ones.
+        let futures = try (0..<20).map { try pool.applyAsync(TestFunctions.diesOnZero, $0) }
+        while (try? await cluster.count("SELECT count(*) FROM weave_tasks")) ?? 0 < futures.count {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try cluster.startMachine()
+        for (input, future) in futures.enumerated().dropFirst() {
+            let output = try await future.value
+            XCTAssertEqual(output, input, "an innocent task of the batch finished")
+        }
+        do {
+            _ = try await futures[0].value
+            XCTFail("the task that kills its process succeeded")
+        } catch let failure as DistributedTaskError {
+            XCTAssertEqual(failure.reason, .failed)
+            XCTAssertEqual(failure.attempts, 3, "only its own runs were charged: \(failure)")
+        }
+    }
+
     func testCallersFromGreenletsSuspendOnlyThemselves() throws {
         let cluster = try DistributedTestCluster(processes: 2)
         defer { cluster.stop() }

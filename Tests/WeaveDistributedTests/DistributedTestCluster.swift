@@ -24,6 +24,11 @@ enum TestFunctions {
         if marks.count < 2 { throw TestFailure(text: "attempt \(marks.count + 1)") }
         return marks.count + 1
     }
+    /// Ends its worker process on input 0; returns any other input.
+    static let diesOnZero = PoolFunction<Int, Int>("tests.dies-on-zero") { input in
+        if input == 0 { _exit(3) }
+        return input
+    }
     /// Never registered anywhere.
     static let unregistered = PoolFunction<Int, Int>("tests.never-registered") { $0 }
 
@@ -32,6 +37,7 @@ enum TestFunctions {
         Multiprocessing.register(nap)
         Multiprocessing.register(alwaysFails)
         Multiprocessing.register(failsTwice)
+        Multiprocessing.register(diesOnZero)
     }
 }
 
