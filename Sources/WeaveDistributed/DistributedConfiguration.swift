@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import PostgresNIO
+import WeaveDurations
 
 /// Where the database is and how tasks are leased, retried and polled: what a
 /// ``DistributedPool`` and a ``DistributedWorker`` share.
@@ -46,15 +47,19 @@ public struct DistributedConfiguration: Sendable {
     /// How long a claimed task stays a worker's without a heartbeat. A worker that dies
     /// loses its tasks to the others this long after its last heartbeat (plus one reaper
     /// round). 3 s by default.
+    @DurationOverload
     public var lease: Duration = .seconds(3)
     /// How often a worker renews its leases and looks for expired ones; well under
     /// ``lease``. 0.5 s by default.
+    @DurationOverload
     public var heartbeatInterval: Duration = .milliseconds(500)
     /// How often workers and pools look at the tables when no notification came, and the
     /// first wait before reconnecting to a database that went away. 1 s by default.
+    @DurationOverload
     public var pollInterval: Duration = .seconds(1)
     /// The wait before a failed task's first retry; each further retry waits twice as long.
     /// 0.1 s by default.
+    @DurationOverload
     public var retryBackoff: Duration = .milliseconds(100)
     /// How many times a task may be claimed before its failure is final. 3 by default.
     public var maxAttempts = 3
@@ -141,32 +146,6 @@ public struct DistributedConfiguration: Sendable {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
         return configuration
-    }
-
-    // MARK: Seconds
-
-    /// ``lease`` in seconds.
-    public var leaseSeconds: Double {
-        get { lease.weaveSeconds }
-        set { lease = .seconds(newValue) }
-    }
-
-    /// ``heartbeatInterval`` in seconds.
-    public var heartbeatIntervalSeconds: Double {
-        get { heartbeatInterval.weaveSeconds }
-        set { heartbeatInterval = .seconds(newValue) }
-    }
-
-    /// ``pollInterval`` in seconds.
-    public var pollIntervalSeconds: Double {
-        get { pollInterval.weaveSeconds }
-        set { pollInterval = .seconds(newValue) }
-    }
-
-    /// ``retryBackoff`` in seconds.
-    public var retryBackoffSeconds: Double {
-        get { retryBackoff.weaveSeconds }
-        set { retryBackoff = .seconds(newValue) }
     }
 
     // MARK: Checking and connecting

@@ -2,8 +2,8 @@ import SwiftSyntax
 import SwiftSyntaxMacros
 
 /// `@DurationOverload`: beside a function or initializer that takes seconds as `Double`,
-/// declares its twin that takes a `Duration` and forwards to it — the one place every
-/// `Duration` overload of Weave comes from.
+/// declares its twin that takes a `Duration` and forwards to it; beside a `Duration`
+/// property, its `Double`-seconds twin. The one place every such pair in Weave comes from.
 ///
 /// Every parameter of type `Double` or `Double?` becomes `Duration` or `Duration?` and loses
 /// its default value (so that a call that leaves it out still picks the `Double`
@@ -33,10 +33,33 @@ public struct DurationOverloadMacro: PeerMacro {
                 callee: "self.init", generics: initializer.genericParameterClause,
                 signature: initializer.signature, whereClause: initializer.genericWhereClause,
                 documentedName: "init")
+        } else if let variable = declaration.as(VariableDeclSyntax.self) {
+            return [try secondsTwin(of: variable)]
         } else {
-            throw DurationOverloadError("@DurationOverload applies to functions and initializers only")
+            throw DurationOverloadError("@DurationOverload applies to functions, initializers and Duration properties only")
         }
         return [try shape.twin(relabelling: labelArgument(of: node))]
+    }
+
+    /// `var lease: Duration` gets `var leaseSeconds: Double`, which reads (and, for a `var`,
+    /// writes) `lease` in seconds.
+    private static func secondsTwin(of variable: VariableDeclSyntax) throws -> DeclSyntax {
+        guard variable.bindings.count == 1, let binding = variable.bindings.first,
+            let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text,
+            binding.typeAnnotation?.type.trimmedDescription == "Duration"
+        else {
+            throw DurationOverloadError("@DurationOverload on a property needs a single `name: Duration` declaration")
+        }
+        let modifiers = variable.modifiers.map { $0.trimmedDescription + " " }.joined()
+        let body =
+            variable.bindingSpecifier.tokenKind == .keyword(.var)
+            ? "get { \(name).weaveSeconds }\n    set { \(name) = .seconds(newValue) }" : "\(name).weaveSeconds"
+        return """
+            /// ``\(raw: name)`` in seconds.
+            \(raw: modifiers)var \(raw: name)Seconds: Double {
+                \(raw: body)
+            }
+            """
     }
 
     private static func labelArgument(of node: AttributeSyntax) -> String? {

@@ -1,5 +1,14 @@
 import GreenHub
+import WeaveDurations
 import XCTest
+
+/// Settings held as `Duration`, each with the seconds twin the macro declares.
+private struct Settings {
+    @DurationOverload
+    var limit: Duration = .seconds(2)
+    @DurationOverload
+    let fixed: Duration = .milliseconds(1500)
+}
 
 /// Every `Duration` twin that `@DurationOverload` makes behaves as its `Double` original.
 final class DurationOverloadTests: XCTestCase {
@@ -44,5 +53,15 @@ final class DurationOverloadTests: XCTestCase {
         XCTAssertFalse(try slow.join(timeout: .milliseconds(10)))
         XCTAssertFalse(try slow.join(timeout: 0.01))
         try slow.kill()
+    }
+
+    func testADurationPropertysSecondsTwinReadsAndWritesIt() {
+        var settings = Settings()
+        XCTAssertEqual(settings.limitSeconds, 2)
+        XCTAssertEqual(settings.fixedSeconds, 1.5)
+        settings.limitSeconds = 0.25
+        XCTAssertEqual(settings.limit, .milliseconds(250))
+        settings.limit = .microseconds(500)
+        XCTAssertEqual(settings.limitSeconds, 0.0005)
     }
 }

@@ -222,8 +222,11 @@ final class DistributedPoolTests: XCTestCase {
         XCTAssertEqual(tcp.password, "s@cret")
         XCTAssertEqual(tcp.database, "jobs")
         guard case .require = tcp.tls else { return XCTFail("sslmode=require gives TLS or nothing") }
-        let socket = try DistributedConfiguration(url: "postgresql://postgres@/postgres?host=/tmp/pg")
+        var socket = try DistributedConfiguration(url: "postgresql://postgres@/postgres?host=/tmp/pg")
         XCTAssertEqual(socket.unixSocketPath, "/tmp/pg/.s.PGSQL.5432")
+        socket.leaseSeconds = 7.5
+        XCTAssertEqual(socket.lease, .milliseconds(7500), "the Double twin sets the Duration")
+        XCTAssertEqual(socket.retryBackoffSeconds, 0.1)
         for bad in ["mysql://u@h/d", "postgres://h/d", "postgres://u@h/d?sslmode=sometimes"] {
             XCTAssertThrowsError(try DistributedConfiguration(url: bad)) { error in
                 XCTAssertEqual((error as? DistributedError)?.code, .invalidConfiguration, bad)
