@@ -20,7 +20,8 @@ import WeaveDurations
 ///
 /// ## Callers
 /// Any thread may call the pool. Submitting never waits for the database: it queues the
-/// task, and the pool's own loop (a Swift task on postgres-nio's event loops) stores queued
+/// task, and the pool's own loop (a Swift task whose connection runs on postgres-nio's
+/// event loops, or on a hub's loop given to ``init(configuration:eventLoop:logger:)``) stores queued
 /// tasks in batches, takes results back when the workers' triggers notify it (or every
 /// `pollInterval`) and completes each task's ``/Executors/PoolFuture``. So plain code blocks
 /// its thread on a future, a greenlet suspends only itself (its hub runs the others), and
@@ -49,18 +50,30 @@ public final class DistributedPool: Sendable {
     /// Makes a pool and starts its loop, which connects in the background.
     /// - Parameters:
     ///   - configuration: The database and the retry and poll settings.
+    ///   - eventLoop: The event loop the pool's connection runs on; `nil` (the default)
+    ///     uses postgres-nio's shared loops, which suits a pool shared by threads. A green
+    ///     program may pass its hub's loop (`Hub.current.eventLoop`), as gevent keeps a
+    ///     program's I/O on its hub: the database traffic then runs on the hub's thread
+    ///     between greenlets. Such a pool is waited on from that hub's greenlets, since
+    ///     plain code blocking the hub's thread would stall the pool's own I/O, and is
+    ///     closed before the hub stops.
     ///   - logger: Where connection events (debug), reconnections (warning) and reaped
     ///     leases (warning) go.
     /// - Throws: ``DistributedError`` `invalidConfiguration` for settings that cannot work.
-    public init(configuration: DistributedConfiguration, logger: Logger = Logger(label: "weave.distributed.pool")) throws {
+    public init(
+        configuration: DistributedConfiguration, eventLoop: (any EventLoop)? = nil,
+        logger: Logger = Logger(label: "weave.distributed.pool")
+    ) throws {
         let configuration = try configuration.validated()
         let caller = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined(separator: "_")
         self.configuration = configuration
         self.caller = caller
         self.logger = logger
         loop = Task { [state, signal] in
-            await DistributedPoolLoop(configuration: configuration, caller: caller, state: state, signal: signal,
-                                      logger: logger).run()
+            await DistributedPoolLoop(
+                configuration: configuration, caller: caller, eventLoop: eventLoop, state: state, signal: signal,
+                logger: logger
+            ).run()
         }
     }
 

@@ -7,6 +7,7 @@ import PostgresNIO
 struct DistributedPoolLoop: Sendable {
     var configuration: DistributedConfiguration
     var caller: String
+    var eventLoop: (any EventLoop)?
     var state: DistributedPoolState
     var signal: LoopSignal
     var logger: Logger
@@ -19,7 +20,7 @@ struct DistributedPoolLoop: Sendable {
             }
             group.addTask { [self] in
                 await DistributedSession.run(
-                    configuration, channel: "weave_done_\(caller)", signal: signal, logger: logger
+                    configuration, on: eventLoop, channel: "weave_done_\(caller)", signal: signal, logger: logger
                 ) { connection in
                     try await serve(connection)
                 }

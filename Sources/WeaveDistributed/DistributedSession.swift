@@ -71,12 +71,13 @@ final class LoopSignal: Sendable {
 /// connection fails, it logs, waits (doubling from the poll interval up to 5 s) and
 /// starts over, until the task is cancelled.
 enum DistributedSession {
-    /// Runs `body` on a fresh connection after each (re)connection, with `signal`
+    /// Runs `body` on a fresh connection (on `eventLoop`, or one of postgres-nio's shared
+    /// loops) after each (re)connection, with `signal`
     /// signalled on each notification of `channel`; returns when the task is cancelled,
     /// or when `body` throws `CancellationError` or `isFinished()` holds after a failure.
     static func run(
-        _ configuration: DistributedConfiguration, channel: String, signal: LoopSignal, logger: Logger,
-        isFinished: @escaping @Sendable () -> Bool = { false },
+        _ configuration: DistributedConfiguration, on eventLoop: (any EventLoop)? = nil, channel: String,
+        signal: LoopSignal, logger: Logger, isFinished: @escaping @Sendable () -> Bool = { false },
         body: @escaping @Sendable (PostgresConnection) async throws -> Void
     ) async {
         let initialDelay = configuration.pollInterval
@@ -86,6 +87,7 @@ enum DistributedSession {
             attempt += 1
             do {
                 let connection = try await PostgresConnection.connect(
+                    on: eventLoop ?? PostgresConnection.defaultEventLoopGroup.any(),
                     configuration: try configuration.connectionConfiguration(), id: attempt, logger: logger)
                 logger.debug("connected to PostgreSQL", metadata: ["connection": "\(attempt)"])
                 delay = initialDelay

@@ -176,12 +176,19 @@ final class DistributedPoolTests: XCTestCase {
         }
     }
 
-    func testCallersFromGreenletsSuspendOnlyThemselves() throws {
+    func testAPoolOnTheHubsOwnLoopServesItsGreenlets() throws {
         let cluster = try DistributedTestCluster(processes: 2)
         defer { cluster.stop() }
         try cluster.startMachine()
-        let pool = try DistributedPool(configuration: cluster.configuration)
+        let pool = try DistributedPool(configuration: cluster.configuration, eventLoop: Hub.current.eventLoop)
         defer { pool.close() }
+        try assertGreenCallersSuspendOnlyThemselves(pool)
+        XCTAssertEqual(try pool.map(0..<5, TestFunctions.square), [0, 1, 4, 9, 16], "the main greenlet waits green too")
+    }
+
+    /// Eight greenlets call `pool` while another ticks: each gets its own result, and the
+    /// ticker never stops.
+    private func assertGreenCallersSuspendOnlyThemselves(_ pool: DistributedPool) throws {
         var ticks = 0
         let ticker = Green.spawn {
             for _ in 0..<10 {
@@ -193,6 +200,15 @@ final class DistributedPoolTests: XCTestCase {
         XCTAssertEqual(try callers.map { try $0.get() }, (0..<8).map { 100 + $0 })
         try ticker.join()
         XCTAssertEqual(ticks, 10, "the hub ran another green thread while greenlets waited on the pool")
+    }
+
+    func testCallersFromGreenletsSuspendOnlyThemselves() throws {
+        let cluster = try DistributedTestCluster(processes: 2)
+        defer { cluster.stop() }
+        try cluster.startMachine()
+        let pool = try DistributedPool(configuration: cluster.configuration)
+        defer { pool.close() }
+        try assertGreenCallersSuspendOnlyThemselves(pool)
 
         let unordered = try pool.imapUnordered([300, 1, 2], TestFunctions.nap).map { try $0.get() }
         XCTAssertEqual(unordered.sorted(), [1, 2, 300])
