@@ -24,7 +24,12 @@ import WeaveDurations
 ///
 /// In a child forked after its parent's Dispatch had started threads, where Dispatch may
 /// never run queued work, the client looks host names up on Weave's blocking pool and
-/// follows redirects itself, since AsyncHTTPClient does both through Dispatch.
+/// follows redirects itself, since AsyncHTTPClient does both through Dispatch. One step
+/// stays on Dispatch: AsyncHTTPClient builds each TLS configuration's context there, so an
+/// HTTPS request in such a child can stall until its connect timeout when the parent had a
+/// Dispatch worker idle at the fork (a parent that handled a signal through a Dispatch
+/// source in the last seconds, for one). A child that makes HTTPS requests is safest
+/// started with `StartMethod.spawn`.
 public final class GreenHTTPClient {
     /// How a client connects, waits and follows redirects.
     public struct Configuration: Sendable {
