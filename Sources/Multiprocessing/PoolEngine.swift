@@ -377,6 +377,7 @@ final class PoolEngine: @unchecked Sendable {
         let process: ChildProcess
         switch configuration.startMethod.kind {
         case .fork:
+            PoolWorkerLoop.warmUp
             let table = closures
             let initializer = configuration.initializer
             let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) }

@@ -70,11 +70,11 @@ enum PoolWire {
     static let succeeded: UInt8 = 0
     static let failed: UInt8 = 1
 
-    /// A chunk runner for `body`.
+    /// A chunk runner for `body`, already run once on an empty chunk (see `warmUp`).
     static func chunkRunner<Input: Codable & Sendable, Output: Codable & Sendable>(
         _ body: @escaping @Sendable (Input) throws -> Output
     ) -> PoolRunner {
-        { payload in
+        let runner: PoolRunner = { payload in
             let inputs = try BinaryCodableDecoder().decode([Input].self, from: payload)
             var outcome = PoolChunkOutcome<Output>(outputs: [], failures: [])
             outcome.outputs.reserveCapacity(inputs.count)
@@ -89,6 +89,23 @@ enum PoolWire {
             }
             return try outcome.encoded()
         }
+        warmUp(runner, for: Input.self)
+        return runner
+    }
+
+    /// Runs `runner` on an empty chunk of `Input`, which calls nothing of the user's, so that
+    /// the runtime type metadata and witness tables it needs exist in this process.
+    ///
+    /// A forked worker inherits the runtime's caches but not the other threads of its
+    /// parent. Metadata it had to create for itself takes a runtime lock one of those
+    /// threads may have held at the fork, and the worker would wait for ever with its job;
+    /// metadata made before the fork it only reads, which takes no lock.
+    private static func warmUp<Input: Codable>(_ runner: PoolRunner, for _: Input.Type) {
+        let encoder = BinaryCodableEncoder()
+        if let emptyChunk = try? encoder.encode([Input]()) {
+            _ = try? runner(emptyChunk)
+        }
+        _ = try? encoder.encode([PoolTaskError(describing: MultiprocessingError(.invalidArgument), index: 0)])
     }
 
     /// Appends a job frame to `frame`.

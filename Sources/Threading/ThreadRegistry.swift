@@ -33,6 +33,12 @@ final class ThreadRegistry: Sendable {
         let main = AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
         state = ConditionHandle(State(active: [ObjectIdentifier(main): main], main: main))
         currentKey = Syscalls.makeThreadKey { raw in ThreadRegistry.foreignThreadExited(raw) }
+        // The child's code, run once here on a throwaway state: a forked child creating
+        // type metadata (or filling a call site's cache of it) takes a runtime lock that
+        // another thread of the parent may have held at the fork, and would wait for ever;
+        // what exists before the fork it only reads.
+        var rehearsal = State(main: main)
+        Self.abandon(Self.resetInForkedChild(&rehearsal, survivor: nil))
         Syscalls.atFork(
             prepare: { ThreadRegistry.shared.state.lockForFork() },
             parent: { ThreadRegistry.shared.state.unlockAfterFork() },
@@ -53,7 +59,7 @@ final class ThreadRegistry: Sendable {
     /// gets a `Dummy-N` handle.
     func current() -> AnyOSThread {
         if let raw = Syscalls.threadValue(currentKey) {
-            return Unmanaged<AnyOSThread>.fromOpaque(raw).takeUnretainedValue()
+            return Self.handle(at: raw)
         }
         let thread: AnyOSThread
         if Syscalls.isMainThread() {
@@ -167,21 +173,36 @@ final class ThreadRegistry: Sendable {
     /// other thread is marked finished (Python's `threading._after_fork`), and the exit
     /// callbacks, which serve the parent's objects, are dropped.
     private func resetInForkedChild() {
-        let survivor = Syscalls.threadValue(currentKey).map {
-            Unmanaged<AnyOSThread>.fromOpaque($0).takeUnretainedValue()
+        var survivor: AnyOSThread?
+        if let raw = Syscalls.threadValue(currentKey) {
+            survivor = Self.handle(at: raw)
         }
-        let lost = state.withLock { state in
-            let lost = state.active.values.filter { $0 != survivor }
-            let main = survivor ?? AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
-            state.main = main
-            state.active = [ObjectIdentifier(main): main]
-            state.exitCallbacks = [:]
-            return lost
-        }
-        for thread in lost {
-            thread.abandonInForkedChild()
-        }
+        let lost = state.withLock { Self.resetInForkedChild(&$0, survivor: survivor) }
+        Self.abandon(lost)
         survivor?.facts.reinitializeInForkedChild()
         survivor?.markRunning()
+    }
+
+    /// Makes `survivor` (or a new handle) the main and only active thread of `state`,
+    /// drops the exit callbacks, and returns the threads that did not survive.
+    private static func resetInForkedChild(_ state: inout State, survivor: AnyOSThread?) -> [AnyOSThread] {
+        let lost = state.active.values.filter { $0 != survivor }
+        let main = survivor ?? AnyOSThread(origin: .main, name: "MainThread", isDaemon: false, phase: .running)
+        state.main = main
+        state.active = [ObjectIdentifier(main): main]
+        state.exitCallbacks = [:]
+        return lost
+    }
+
+    /// Marks `threads`, which did not survive a fork, finished.
+    private static func abandon(_ threads: [AnyOSThread]) {
+        for thread in threads {
+            thread.abandonInForkedChild()
+        }
+    }
+
+    /// The handle stored at `raw` by the thread-local key, unretained.
+    private static func handle(at raw: UnsafeMutableRawPointer) -> AnyOSThread {
+        Unmanaged<AnyOSThread>.fromOpaque(raw).takeUnretainedValue()
     }
 }
