@@ -35,12 +35,14 @@ enum PoolWorkerLoop {
     }
 
     /// Runs this loop once in this process, before its first pool worker is forked: a job
-    /// for a closure that echoes and one for a closure it lacks, over a socket pair, until
-    /// the pair's other end closes. A forked worker inherits the runtime's type metadata
-    /// but not its parent's other threads, and creating metadata takes a runtime lock one of
-    /// those threads may have held at the fork: the worker would wait for ever with its
-    /// job. With the loop's metadata made here, the worker only reads it, which takes no
-    /// lock. Each closure's own types are made when its runner is (`PoolWire.chunkRunner`).
+    /// for a closure that echoes and one for a closure it lacks, over a socket pair whose
+    /// other end stops writing after them (the replies are dropped with the pair).
+    ///
+    /// A forked worker inherits the runtime's type metadata but not its parent's other
+    /// threads, and creating metadata takes a runtime lock one of those threads may have
+    /// held at the fork: the worker would wait for ever with its job. With the loop's
+    /// metadata made here, the worker only reads it, which takes no lock. Each closure's own
+    /// types are made when its runner is (`PoolWire.chunkRunner`).
     static let warmUp: Void = {
         guard let (pool, worker) = try? ProcessPipe.make() else { return }
         var frames: [UInt8] = []
@@ -49,13 +51,6 @@ enum PoolWorkerLoop {
         try? FrameIO.writeAll(pool.descriptor, frames, useSend: true)
         Syscalls.shutdown(pool.descriptor, writing: true)
         try? run(socket: worker.descriptor, closures: [0: { $0 }], initializer: nil)
-        var replies = PoolFrameBuffer()
-        var scratch = [UInt8](repeating: 0, count: 1 << 12)
-        Syscalls.shutdown(worker.descriptor, writing: true)
-        while let count = try? scratch.withUnsafeMutableBytes({ try Syscalls.read(pool.descriptor, into: $0) }), count > 0 {
-            scratch.withUnsafeBytes { replies.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            while replies.nextBody() != nil {}
-        }
     }()
 
     /// Runs one job and sends its reply.

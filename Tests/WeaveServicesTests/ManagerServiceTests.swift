@@ -65,13 +65,7 @@ final class ManagerServiceTests: XCTestCase {
     }
 
     func testSIGTERMShutsTheManagerDownLeavingNoProcessOrSocket() throws {
-        let reports = try ProcessQueue<ManagerShutdownReport>()
-        let child = ChildProcess(
-            name: "service-group", startMethod: Self.host, entryPoint: managerUnderSIGTERM, arguments: reports)
-        try child.start()
-        let report = try reports.get(timeout: 60)
-        XCTAssertTrue(try child.join(timeout: 30))
-        XCTAssertEqual(child.exitCode, 0)
+        let report = try spawnedReport(of: managerUnderSIGTERM, host: Self.host)
 
         XCTAssertTrue(ChildProcessTestSupport.isGone(report.pid), "the manager process \(report.pid) is gone")
         XCTAssertFalse(ChildProcessTestSupport.fileExists(report.socketPath), "its socket \(report.socketPath) is removed")

@@ -162,14 +162,8 @@ final class ReadmeExamplesTests: XCTestCase {
     }
 
     func testServiceGroupExample() throws {
-        let reports = try ProcessQueue<ServiceGroupExampleReport>()
-        let child = ChildProcess(
-            name: "service-group", startMethod: .spawn(arguments: ["WeaveTourTests.ReadmeExamplesTests/testSpawnedChildHost"]),
-            entryPoint: serviceGroupExample, arguments: reports)
-        try child.start()
-        let report = try reports.get(timeout: 60)
-        XCTAssertTrue(try child.join(timeout: 30))
-        XCTAssertEqual(child.exitCode, 0)
+        let report = try spawnedReport(
+            of: serviceGroupExample, host: .spawn(arguments: ["WeaveTourTests.ReadmeExamplesTests/testSpawnedChildHost"]))
         XCTAssertEqual(report.workers.count, 2)
         for pid in report.workers {
             XCTAssertTrue(ChildProcessTestSupport.isGone(pid), "worker \(pid) is gone")
