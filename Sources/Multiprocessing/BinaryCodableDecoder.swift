@@ -38,12 +38,12 @@ indirect enum DecodedNode {
     /// The plain-copy path matching `EncodedNode.fastPath`.
     func fastValue<Value>(as type: Value.Type) -> Value? {
         switch self {
-        case .bytes(let bytes): bytes as? Value
-        case .integers(let numbers): numbers as? Value
-        case .doubles(let numbers): numbers as? Value
-        case .signed(let number) where type == Int.self: Int(exactly: number) as? Value
-        case .string(let text): text as? Value
-        case .double(let number): number as? Value
+        case .bytes(let bytes): exactly(bytes, as: type)
+        case .integers(let numbers): exactly(numbers, as: type)
+        case .doubles(let numbers): exactly(numbers, as: type)
+        case .signed(let number): Int(exactly: number).flatMap { exactly($0, as: type) }
+        case .string(let text): exactly(text, as: type)
+        case .double(let number): exactly(number, as: type)
         default: nil
         }
     }

@@ -48,3 +48,12 @@ extension Array where Element: FixedWidthInteger {
         }
     }
 }
+
+/// `value` as a `Target` when `Value` is exactly `Target`, nil otherwise: a comparison of
+/// two metatypes, where `value as? Target` on an unspecialized `Value` runs the runtime's
+/// dynamic cast (and for arrays, its element-by-element array cast).
+@inline(__always)
+func exactly<Value, Target>(_ value: Value, as _: Target.Type) -> Target? {
+    guard Value.self == Target.self else { return nil }
+    return unsafeBitCast(value, to: Target.self)
+}
