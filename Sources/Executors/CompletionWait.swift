@@ -5,6 +5,9 @@ import NIOConcurrencyHelpers
 /// its thread's hub, so the hub keeps running its other green threads; any other caller
 /// (plain code, the hub itself) blocks its thread.
 enum CompletionWait {
+    /// Whether a wait here blocks the thread: plain code, or a hub that cannot park.
+    static var blocksThread: Bool { Hub.parkableCurrent == nil }
+
     /// Waits until the wake function that `subscribe` receives is called, or `timeout`
     /// seconds pass.
     ///

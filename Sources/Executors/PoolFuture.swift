@@ -29,9 +29,19 @@ public final class PoolFuture<Value: Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
+    private let helper: Helper?
 
-    /// Creates a pending future; the executor that owns the work completes it.
-    package init() {}
+    /// Lets a caller that waits in plain code do the work of completing the future itself:
+    /// it runs until `isDone()` holds or `timeout` seconds (nil: no limit) pass, and
+    /// returns `isDone()`.
+    package typealias Helper = @Sendable (_ isDone: () -> Bool, _ timeout: Double?) -> Bool
+
+    /// Creates a pending future; the executor that owns the work completes it. An executor
+    /// that can take a caller's help (a process pool, whose replies the caller can read
+    /// itself rather than be woken by the thread that did) passes `helper`.
+    package init(helper: Helper? = nil) {
+        self.helper = helper
+    }
 
     // MARK: Inspecting
 
@@ -99,6 +109,7 @@ public final class PoolFuture<Value: Sendable>: Sendable {
 
     private func waitThrowing(timeout: Double?) throws -> Bool {
         if isReady { return true }
+        if let helper, CompletionWait.blocksThread { return helper({ isReady }, timeout) }
         return try CompletionWait.wait(for: "a pool future", timeout: timeout) { wake in
             onComplete { _ in wake() }
         }

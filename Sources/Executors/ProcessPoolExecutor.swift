@@ -27,6 +27,11 @@ import Synchronization
 /// held elsewhere stays locked in the child); `Multiprocessing.warnsOnMultithreadedFork`
 /// prints that warning once.
 ///
+/// A future's `get` or `wait` in plain code reads the worker's reply on the calling thread
+/// instead of being woken by the executor's thread, which saves a hand-off between threads
+/// per task (`executor_submit_roundtrip` in `weave bench pool`); forks stay on the
+/// executor's thread. Greenlets and async code are completed by the executor's thread.
+///
 /// A worker killed by a signal fails only the future it was running, with
 /// `MultiprocessingError(.workerDied)` naming its pid and the signal; a replacement starts
 /// and the other futures carry on (Python breaks the whole executor). An error the work
@@ -58,7 +63,7 @@ public final class ProcessPoolExecutor: PoolExecutor {
     /// - Throws: `ExecutorError(.shutDown)` after `shutdown(wait:cancelFutures:)`.
     public func submit<Value: Codable & Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> PoolFuture<Value> {
         try checkRunning()
-        let future = PoolFuture<Value>()
+        let future = PoolFuture<Value>(helper: pool.helper)
         try pool.submit(count: 1, { _ in try work() }, start: { _ in future.markRunning() }) { future.complete(with: $1) }
         return future
     }
@@ -69,7 +74,7 @@ public final class ProcessPoolExecutor: PoolExecutor {
     ///   that does not encode.
     public func submit<Input, Output>(_ function: PoolFunction<Input, Output>, _ input: Input) throws -> PoolFuture<Output> {
         try checkRunning()
-        let future = PoolFuture<Output>()
+        let future = PoolFuture<Output>(helper: pool.helper)
         try pool.submit(function, input, start: { future.markRunning() }) { future.complete(with: $0) }
         return future
     }

@@ -38,6 +38,13 @@ package final class DrivenWorkerPool: @unchecked Sendable {
         if !lock.withLock({ driverReleased }) { terminate() }
     }
 
+    /// Drives the pool from a caller's thread until `isDone()` holds or `timeout` seconds
+    /// (nil: no limit) pass; returns `isDone()`. The caller takes replies in itself, as the
+    /// driver thread would, and leaves forks to the driver.
+    package var helper: @Sendable (_ isDone: () -> Bool, _ timeout: Double?) -> Bool {
+        { [engine] isDone, timeout in engine.drive(until: isDone, deadline: deadline(after: timeout)) }
+    }
+
     /// The serving workers' process ids.
     package var processIDs: [Int32] { engine.processIDs }
 

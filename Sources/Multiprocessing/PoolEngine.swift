@@ -43,9 +43,18 @@ final class PoolEngine: @unchecked Sendable {
     static let maximumWindow = 32
     /// The longest one round waits in `poll`, so that calls from other threads get a turn.
     static let pollSlice = 0.02
+    /// Seconds a round that expects a reply, and a worker out of jobs, check their sockets
+    /// without sleeping before they sleep in `poll` or `read`. A tiny job's reply, and a
+    /// busy caller's next job, arrive within microseconds, while waking a process that
+    /// slept costs tens of microseconds on a virtual machine (`bench/NOTES.md`): the spin
+    /// takes the wake-ups out of back-to-back round trips and costs at most this much
+    /// processor time per wait.
+    static let spinSeconds = 50e-6
 
     let configuration: Configuration
     let metrics = PoolMetrics()
+    /// The online processors, read once (`sysconf` reads a file each time).
+    private let processors = Multiprocessing.cpuCount
     private let lock = InProcessLock()
     private var state = State.running
     private var closures: [Int: PoolRunner] = [:]
@@ -61,6 +70,11 @@ final class PoolEngine: @unchecked Sendable {
     private let wakeup: (read: Int32, write: Int32)
     /// How many rounds are waiting in `poll` now.
     private var pollers = 0
+    /// How many callers drive a pool that has a driver thread (`drive`).
+    private var callersDriving = 0
+    /// Whether the last round took a reply in: a caller in a loop of round trips sends its
+    /// next job within microseconds, so the next round spins for it as for a reply.
+    private var tookRepliesLastRound = false
 
     /// Starts the workers; `resident`, if given, is closure 0 and stays for the pool's life.
     init(_ configuration: Configuration, resident: PoolRunner?) throws {
@@ -145,15 +159,22 @@ final class PoolEngine: @unchecked Sendable {
                 nextJobID += 1
                 pending.append(job)
             }
-            if !configuration.hasDriverThread { dispatch() }
-            if pollers > 0 || configuration.hasDriverThread { Syscalls.writeByte(wakeup.write) }
+            if configuration.hasDriverThread {
+                // Jobs for the serving workers leave from this thread at once; the driver
+                // is woken only for what needs a fork, or frames the sockets did not take.
+                dispatch(mayFork: false)
+                if !pending.isEmpty || slots.contains(where: \.hasOutbound) { Syscalls.writeByte(wakeup.write) }
+            } else {
+                dispatch()
+                if pollers > 0 { Syscalls.writeByte(wakeup.write) }
+            }
         }
         finishJobs()
     }
 
     /// One round of driving, for the driver thread: waits at most `pollSlice` unless woken.
     func driveRound() {
-        round(timeout: nil)
+        round(timeout: nil, mayFork: true)
     }
 
     /// Whether the pool is closed or terminated and every worker has left: the driver
@@ -178,12 +199,26 @@ final class PoolEngine: @unchecked Sendable {
 
     /// Drives the pool until `isDone()` holds or the monotonic `deadline` passes; returns
     /// `isDone()`.
+    ///
+    /// On a pool with a driver thread, a caller that waits in plain code drives it too, so
+    /// that its reply reaches it without a hand-off between threads: meanwhile the driver
+    /// leaves the sockets to it, and the caller leaves every fork to the driver.
     @discardableResult
     func drive(until isDone: () -> Bool, deadline: Double?) -> Bool {
+        let helping = configuration.hasDriverThread
+        if helping { lock.withLock { callersDriving += 1 } }
+        defer {
+            if helping {
+                lock.withLock {
+                    callersDriving -= 1
+                    if callersDriving == 0 && slots.contains(where: { !$0.held.isEmpty }) { Syscalls.writeByte(wakeup.write) }
+                }
+            }
+        }
         while !isDone() {
             let remaining = deadline.map { $0 - Syscalls.monotonicSeconds() }
             if let remaining, remaining <= 0 { return false }
-            round(timeout: remaining)
+            round(timeout: remaining, mayFork: !helping)
         }
         return true
     }
@@ -213,16 +248,21 @@ final class PoolEngine: @unchecked Sendable {
         var entries: [pollfd] = []
         var owners: [PoolWorkerSlot?] = []
         var wait = 0.0
+        /// Whether to check for events without sleeping first (`spinSeconds`): a reply is on
+        /// its way, or the last round took one in.
+        var spins = false
     }
 
     /// One round: hand out jobs, wait at most `timeout` (and `pollSlice`) for replies, ends
     /// and wake-ups, take them in, bury the workers that ended. The lock is not held while
     /// the round waits, so that other threads can submit (and wake it) meanwhile.
-    private func round(timeout: Double?) {
-        var plan = lock.withLock { planRound(timeout: timeout) }
+    private func round(timeout: Double?, mayFork: Bool) {
+        var plan = lock.withLock { planRound(timeout: timeout, mayFork: mayFork) }
+        let spunIntoEvent = plan.spins && plan.wait > 0
+            && plan.entries.withUnsafeMutableBufferPointer { Syscalls.pollBriefly($0, seconds: min(Self.spinSeconds, plan.wait)) } > 0
         if plan.entries.isEmpty {
             Syscalls.sleep(seconds: plan.wait)
-        } else {
+        } else if !spunIntoEvent {
             do {
                 _ = try Syscalls.pollDescriptors(&plan.entries, timeout: plan.wait)
             } catch {
@@ -230,18 +270,22 @@ final class PoolEngine: @unchecked Sendable {
                 Syscalls.sleep(seconds: plan.wait)
             }
         }
-        lock.withLock { takeIn(plan) }
+        lock.withLock { takeIn(plan, mayFork: mayFork) }
         finishJobs()
     }
 
-    private func planRound(timeout: Double?) -> RoundPlan {
-        dispatch()
+    private func planRound(timeout: Double?, mayFork: Bool) -> RoundPlan {
+        dispatch(mayFork: mayFork)
         var plan = RoundPlan()
         plan.entries.reserveCapacity(2 * slots.count + 1)
+        // The driver thread leaves the sockets to callers driving meanwhile (`drive`).
+        let pollsSockets = !(configuration.hasDriverThread && mayFork && callersDriving > 0)
         for slot in slots {
-            let events = Int16(POLLIN) | (slot.hasOutbound ? Int16(POLLOUT) : 0)
-            plan.entries.append(pollfd(fd: slot.socket, events: events, revents: 0))
-            plan.owners.append(slot)
+            if pollsSockets {
+                let events = Int16(POLLIN) | (slot.hasOutbound ? Int16(POLLOUT) : 0)
+                plan.entries.append(pollfd(fd: slot.socket, events: events, revents: 0))
+                plan.owners.append(slot)
+            }
             if let descriptor = slot.process.processDescriptor {
                 plan.entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
                 plan.owners.append(slot)
@@ -250,12 +294,17 @@ final class PoolEngine: @unchecked Sendable {
         plan.entries.append(pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0))
         plan.owners.append(nil)
         plan.wait = finished.isEmpty ? min(timeout ?? Self.pollSlice, Self.pollSlice) : 0
+        // A round spins only while a processor is free for it: with every processor busy
+        // running a worker, spinning would take time from the workers it waits for.
+        let busyWorkers = slots.count { !$0.held.isEmpty }
+        plan.spins = pollsSockets && busyWorkers < processors && (tookRepliesLastRound || busyWorkers > 0)
         pollers += 1
         return plan
     }
 
-    private func takeIn(_ plan: RoundPlan) {
+    private func takeIn(_ plan: RoundPlan, mayFork: Bool) {
         pollers -= 1
+        let finishedBefore = finished.count
         for (entry, owner) in zip(plan.entries, plan.owners) where entry.revents != 0 {
             guard let slot = owner else {
                 Syscalls.drain(entry.fd)
@@ -274,16 +323,18 @@ final class PoolEngine: @unchecked Sendable {
             slots.removeAll { $0.reachedEnd }
             for slot in ended { bury(slot) }
         }
-        dispatch()
+        tookRepliesLastRound = finished.count > finishedBefore
+        dispatch(mayFork: mayFork)
+        if !mayFork && (!pending.isEmpty || slots.count(where: { $0.phase == .serving }) < configuration.processes) {
+            Syscalls.writeByte(wakeup.write)
+        }
     }
 
     private func takeReplies(from slot: PoolWorkerSlot) {
-        for body in slot.receive(into: &scratch) {
-            let id = PoolWire.load(UInt64.self, from: body, at: 0)
-            let status = body[body.startIndex + 8]
-            let payload = Array(body[(body.startIndex + 9)...])
+        for reply in slot.receive(into: &scratch) {
+            let id = reply.id
             let result: Result<[UInt8], any Error> =
-                status == PoolWire.succeeded ? .success(payload) : .failure(Self.decodeTaskError(payload, pid: slot.pid))
+                reply.succeeded ? .success(reply.payload) : .failure(Self.decodeTaskError(reply.payload, pid: slot.pid))
             if id == 0, case .failure(let error) = result {
                 breakPool(error as? PoolTaskError ?? PoolTaskError(describing: error))
                 return
@@ -293,7 +344,7 @@ final class PoolEngine: @unchecked Sendable {
                 continue
             }
             slot.held.removeFirst()
-            status == PoolWire.succeeded ? metrics.taskCompleted() : metrics.taskFailed()
+            reply.succeeded ? metrics.taskCompleted() : metrics.taskFailed()
             job.result = result
             finished.append(job)
         }
@@ -306,15 +357,25 @@ final class PoolEngine: @unchecked Sendable {
 
     /// Hands pending jobs to serving workers that know their function, forking a new
     /// generation for a closure none knows, and tells idle retiring workers to leave.
-    private func dispatch() {
+    /// Without `mayFork` (a thread other than a pool's driver), it stops at the first job
+    /// that needs a fork and leaves the forks to the driver.
+    private func dispatch(mayFork: Bool = true) {
         switch state {
         case .running, .closed: break
         case .terminated, .broken: return
         }
-        fillWorkers()
+        if mayFork { fillWorkers() }
+        // The workers that can take a job, kept while the jobs' function stays the same.
+        var candidates: [PoolWorkerSlot] = []
+        var candidatesFunction: PoolJobFunction?
         while let job = pending.first {
-            let candidates = slots.filter { $0.phase == .serving && !$0.reachedEnd && $0.knows(job.function) }
+            if job.function != candidatesFunction {
+                candidates = slots.filter { $0.phase == .serving && !$0.reachedEnd && $0.knows(job.function) }
+                candidatesFunction = job.function
+            }
             if candidates.isEmpty {
+                guard mayFork else { break }
+                candidatesFunction = nil
                 // No serving worker knows this closure: fork a generation that does.
                 for slot in slots where slot.phase == .serving { slot.phase = .retiring }
                 guard fillWorkers() else { break }
@@ -336,7 +397,8 @@ final class PoolEngine: @unchecked Sendable {
             slot.send(job)
             if let limit = configuration.maxTasksPerChild, slot.jobsTaken >= limit {
                 slot.phase = .retiring
-                fillWorkers()
+                candidatesFunction = nil
+                if mayFork { fillWorkers() }
             }
         }
         for slot in slots { slot.flush() }

@@ -1,5 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A pool worker's side: read jobs from its socket, run them in order, send each reply
-/// before starting the next job, and leave when the pool closes the socket.
+/// before starting the next job, and leave when the pool closes the socket. Out of jobs,
+/// it checks for the next one for `PoolEngine.spinSeconds` before it sleeps in `read`.
 enum PoolWorkerLoop {
     /// What a spawned worker gets: its end of the socket. It runs registered functions only.
     struct SpawnArguments: Codable, Sendable {
@@ -27,6 +34,10 @@ enum PoolWorkerLoop {
         while true {
             while let body = frames.nextBody() {
                 try serve(body, closures: closures, socket: socket)
+            }
+            var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            _ = withUnsafeMutablePointer(to: &entry) {
+                Syscalls.pollBriefly(UnsafeMutableBufferPointer(start: $0, count: 1), seconds: PoolEngine.spinSeconds)
             }
             let count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }
             if count == 0 { return }

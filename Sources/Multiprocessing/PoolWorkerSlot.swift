@@ -70,9 +70,10 @@ final class PoolWorkerSlot {
         }
     }
 
-    /// Reads every reply waiting now, and notes the end of the stream.
-    func receive(into scratch: inout [UInt8]) -> [ArraySlice<UInt8>] {
-        var bodies: [ArraySlice<UInt8>] = []
+    /// Reads every reply waiting now, and notes the end of the stream. A read that leaves
+    /// room in `scratch` took all the socket held, so it is the last of the call.
+    func receive(into scratch: inout [UInt8]) -> [PoolReply] {
+        var replies: [PoolReply] = []
         while !reachedEnd {
             let count: Int?
             do {
@@ -86,8 +87,24 @@ final class PoolWorkerSlot {
                 break
             }
             scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            while let body = inbound.nextBody() { bodies.append(body) }
+            // Each body is copied out before the next append, which would otherwise copy
+            // the whole buffer the body's slice shares.
+            while let body = inbound.nextBody() { replies.append(PoolReply(body)) }
+            if count < scratch.count { break }
         }
-        return bodies
+        return replies
+    }
+}
+
+/// A worker's answer to one job (see `PoolWire`).
+struct PoolReply {
+    var id: UInt64
+    var succeeded: Bool
+    var payload: [UInt8]
+
+    init(_ body: ArraySlice<UInt8>) {
+        id = PoolWire.load(UInt64.self, from: body, at: 0)
+        succeeded = body[body.startIndex + 8] == PoolWire.succeeded
+        payload = Array(body[(body.startIndex + 9)...])
     }
 }

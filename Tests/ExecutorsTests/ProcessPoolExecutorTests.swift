@@ -4,10 +4,25 @@ import Glibc
 import Darwin
 #endif
 import Executors
+import Foundation
 import Multiprocessing
 import XCTest
 
+/// A value one thread sets and another reads after a semaphore orders them.
+private final class ThreadBox<Value>: @unchecked Sendable {
+    var value: Value?
+}
+
 private let triple = PoolFunction<Int, Int>("tests.executor.triple") { 3 * $0 }
+private let killsItsWorker = PoolFunction<Int, Int>("tests.executor.killsItsWorker") { _ in
+    kill(getpid(), SIGKILL)
+    return 0
+}
+private let workerName = PoolFunction<Int, String>("tests.executor.workerName") { _ in Multiprocessing.currentProcess.name }
+private let sleepsThenDoubles = PoolFunction<Int, Int>("tests.executor.sleepsThenDoubles") { milliseconds in
+    usleep(UInt32(milliseconds) * 1000)
+    return 2 * milliseconds
+}
 
 private struct Refused: Error, CustomStringConvertible {
     var description: String { "refused" }
@@ -17,6 +32,9 @@ final class ProcessPoolExecutorTests: XCTestCase {
     override func setUp() {
         Multiprocessing.warnsOnMultithreadedFork = false
         Multiprocessing.register(triple)
+        Multiprocessing.register(killsItsWorker)
+        Multiprocessing.register(sleepsThenDoubles)
+        Multiprocessing.register(workerName)
     }
 
     func testSubmitRunsClosuresAndRegisteredFunctionsInWorkers() throws {
@@ -107,6 +125,43 @@ final class ProcessPoolExecutorTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("SIGKILL"), "\(error)")
         }
         XCTAssertEqual(try executor.map(0..<10) { $0 + 1 }, Array(1...10), "the executor keeps serving")
+    }
+
+    /// A caller waiting in plain code reads its reply itself, but a worker it finds dead is
+    /// replaced by the executor's own thread: the replacement outlives the caller's thread,
+    /// which its parent-death signal would not if the caller had forked it.
+    func testACallerThatTakesItsOwnReplyLeavesTheReplacementForkToTheExecutor() throws {
+        let executor = try ProcessPoolExecutor(maxWorkers: 1)
+        defer { executor.shutdown() }
+        let original = executor.processIDs
+        let callerDone = DispatchSemaphore(value: 0)
+        let outcome = ThreadBox<Result<Int, any Error>>()
+        Thread.detachNewThread {
+            outcome.value = Result { try executor.submit(killsItsWorker, 0).get(timeout: 30) }
+            callerDone.signal()
+        }
+        XCTAssertEqual(callerDone.wait(timeout: .now() + 30), .success)
+        XCTAssertThrowsError(try outcome.value?.get()) { error in
+            XCTAssertEqual((error as? MultiprocessingError)?.code, .workerDied, "\(error)")
+        }
+        usleep(200_000)
+        XCTAssertEqual(try executor.submit(triple, 7).get(timeout: 30), 21, "the replacement serves")
+        XCTAssertNotEqual(executor.processIDs, original)
+        XCTAssertEqual(
+            try executor.submit(workerName, 0).get(timeout: 30), "PoolWorker-2",
+            "one replacement, which did not die with the caller's thread")
+    }
+
+    func testAGetThatTimesOutLeavesTheWorkToFinish() throws {
+        let executor = try ProcessPoolExecutor(maxWorkers: 1)
+        defer { executor.shutdown() }
+        let future = try executor.submit(sleepsThenDoubles, 300)
+        XCTAssertThrowsError(try future.get(timeout: 0.01)) { error in
+            XCTAssertEqual((error as? ExecutorError)?.code, .timedOut, "\(error)")
+        }
+        XCTAssertEqual(try future.get(timeout: 30), 600)
+        let late = try executor.submit(sleepsThenDoubles, 50)
+        XCTAssertEqual(try late.get(timeout: 30), 100)
     }
 
     func testFuturesCanBeAwaitedFromAsyncCode() async throws {
