@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 import Multiprocessing
 import PostgresNIO
@@ -85,6 +86,8 @@ final class DistributedTestCluster {
     let server: PostgresTestServer
     let arguments: WorkerArguments
     private(set) var machines: [ChildProcess] = []
+    /// Lets the threads that started the machines end, once the machines are gone.
+    private let launchersMayEnd = DispatchSemaphore(value: 0)
 
     init(processes: Int = 1, leaseMilliseconds: Int = 1000, batchSize: Int = 64) throws {
         do {
@@ -101,11 +104,27 @@ final class DistributedTestCluster {
 
     /// Starts another worker machine.
     @discardableResult
+    ///
+    /// A machine is a daemon child, which Linux kills when the thread that started it ends.
+    /// An async test's thread may go back to the pool and end at any await, so each machine
+    /// is started by a thread of its own that waits until `stop()`.
     func startMachine() throws -> ChildProcess {
         let machine = ChildProcess(
             name: "machine-\(machines.count)", daemon: true, startMethod: Self.host, entryPoint: workerMachine,
             arguments: arguments)
-        try machine.start()
+        let launch = LaunchOutcome()
+        let mayEnd = launchersMayEnd
+        Thread.detachNewThread {
+            do {
+                try machine.start()
+            } catch {
+                launch.failure = error
+            }
+            launch.done.signal()
+            if launch.failure == nil { mayEnd.wait() }
+        }
+        launch.done.wait()
+        if let failure = launch.failure { throw failure }
         machines.append(machine)
         return machine
     }
@@ -116,6 +135,7 @@ final class DistributedTestCluster {
             try? machine.kill()
             _ = try? machine.join(timeout: 10)
         }
+        for _ in machines { launchersMayEnd.signal() }
         server.stop()
     }
 
@@ -139,4 +159,10 @@ final class DistributedTestCluster {
             throw error
         }
     }
+}
+
+/// How a launcher thread's `start()` went, read after `done` is signalled.
+private final class LaunchOutcome: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    var failure: (any Error)?
 }
