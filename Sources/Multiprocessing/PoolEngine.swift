@@ -12,7 +12,8 @@ import Logging
 /// There is no background thread. Whoever waits for the pool drives it: a `map`, an
 /// `imap`'s next element, an async result's `get`, `join`. Driving hands pending jobs to
 /// workers, writes their frames, polls every socket and every worker's process descriptor,
-/// reads replies, and buries workers that ended: the job a dead worker was running fails
+/// reads replies (a forked worker's small ones from its `PoolReplyRing`, the rest from its
+/// socket), and buries workers that ended: the job a dead worker was running fails
 /// with `.workerDied` naming its pid and signal, the jobs queued behind it go back to the
 /// front of the line, and a replacement is forked. `submit` hands jobs out at once too, so
 /// workers start before anyone waits.
@@ -251,6 +252,11 @@ final class PoolEngine: @unchecked Sendable {
         /// Whether to check for events without sleeping first (`spinSeconds`): a reply is on
         /// its way, or the last round took one in.
         var spins = false
+        /// The rings of the workers whose sockets the round polls.
+        var rings: [PoolReplyRing] = []
+
+        /// Whether a worker committed a reply the round has not taken in.
+        var hasCommittedReplies: Bool { rings.contains { $0.hasReplies } }
     }
 
     /// One round: hand out jobs, wait at most `timeout` (and `pollSlice`) for replies, ends
@@ -258,20 +264,38 @@ final class PoolEngine: @unchecked Sendable {
     /// the round waits, so that other threads can submit (and wake it) meanwhile.
     private func round(timeout: Double?, mayFork: Bool) {
         var plan = lock.withLock { planRound(timeout: timeout, mayFork: mayFork) }
-        let spunIntoEvent = plan.spins && plan.wait > 0
-            && plan.entries.withUnsafeMutableBufferPointer { Syscalls.pollBriefly($0, seconds: min(Self.spinSeconds, plan.wait)) } > 0
         if plan.entries.isEmpty {
             Syscalls.sleep(seconds: plan.wait)
-        } else if !spunIntoEvent {
-            do {
-                _ = try Syscalls.pollDescriptors(&plan.entries, timeout: plan.wait)
-            } catch {
-                Self.logger.error("pool: poll failed: \(error)")
-                Syscalls.sleep(seconds: plan.wait)
+        } else if plan.wait > 0 && !(plan.spins && Self.spin(&plan, seconds: min(Self.spinSeconds, plan.wait))) {
+            for ring in plan.rings { ring.beginSleep() }
+            if !plan.hasCommittedReplies {
+                do {
+                    _ = try Syscalls.pollDescriptors(&plan.entries, timeout: plan.wait)
+                } catch {
+                    Self.logger.error("pool: poll failed: \(error)")
+                    Syscalls.sleep(seconds: plan.wait)
+                }
             }
+            for ring in plan.rings { ring.endSleep() }
         }
         lock.withLock { takeIn(plan, mayFork: mayFork) }
         finishJobs()
+    }
+
+    /// Checks the plan's rings and descriptors without sleeping, yielding the processor
+    /// between checks, for at most `seconds`; returns whether something came in.
+    private static func spin(_ plan: inout RoundPlan, seconds: Double) -> Bool {
+        let deadline = Syscalls.monotonicSeconds() + seconds
+        let rings = plan.rings
+        return plan.entries.withUnsafeMutableBufferPointer { entries in
+            repeat {
+                if rings.contains(where: \.hasReplies) || ((try? Syscalls.pollDescriptors(entries, milliseconds: 0)) ?? 0) > 0 {
+                    return true
+                }
+                Syscalls.yieldProcessor()
+            } while Syscalls.monotonicSeconds() < deadline
+            return false
+        }
     }
 
     private func planRound(timeout: Double?, mayFork: Bool) -> RoundPlan {
@@ -285,6 +309,7 @@ final class PoolEngine: @unchecked Sendable {
                 let events = Int16(POLLIN) | (slot.hasOutbound ? Int16(POLLOUT) : 0)
                 plan.entries.append(pollfd(fd: slot.socket, events: events, revents: 0))
                 plan.owners.append(slot)
+                if let ring = slot.ring { plan.rings.append(ring) }
             }
             if let descriptor = slot.process.processDescriptor {
                 plan.entries.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
@@ -318,6 +343,9 @@ final class PoolEngine: @unchecked Sendable {
                 slot.reachedEnd = true
             }
         }
+        // Replies committed to a ring need no event; a worker that ended committed its last
+        // ones before its end showed, so they are all in before it is buried.
+        for slot in slots where slot.ring != nil { takeCommittedReplies(from: slot) }
         let ended = slots.filter(\.reachedEnd)
         if !ended.isEmpty {
             slots.removeAll { $0.reachedEnd }
@@ -331,7 +359,17 @@ final class PoolEngine: @unchecked Sendable {
     }
 
     private func takeReplies(from slot: PoolWorkerSlot) {
-        for reply in slot.receive(into: &scratch) {
+        take(slot.receive(into: &scratch), from: slot)
+    }
+
+    private func takeCommittedReplies(from slot: PoolWorkerSlot) {
+        take(slot.receiveCommitted(), from: slot)
+    }
+
+    /// Finishes the jobs `replies` answer. Replies from a worker's ring and its socket may
+    /// interleave, so each is matched to its job by id.
+    private func take(_ replies: [PoolReply], from slot: PoolWorkerSlot) {
+        for reply in replies {
             let id = reply.id
             let result: Result<[UInt8], any Error> =
                 reply.succeeded ? .success(reply.payload) : .failure(Self.decodeTaskError(reply.payload, pid: slot.pid))
@@ -339,11 +377,11 @@ final class PoolEngine: @unchecked Sendable {
                 breakPool(error as? PoolTaskError ?? PoolTaskError(describing: error))
                 return
             }
-            guard let job = slot.held.first, job.id == id else {
+            guard let position = slot.held.firstIndex(where: { $0.id == id }) else {
                 Self.logger.error("pool: worker \(slot.pid) answered job \(id), which it does not hold")
                 continue
             }
-            slot.held.removeFirst()
+            let job = slot.held.remove(at: position)
             reply.succeeded ? metrics.taskCompleted() : metrics.taskFailed()
             job.result = result
             finished.append(job)
@@ -437,16 +475,19 @@ final class PoolEngine: @unchecked Sendable {
         workersStarted += 1
         let name = "PoolWorker-\(workersStarted)"
         let process: ChildProcess
+        var ring: PoolReplyRing?
         switch configuration.startMethod.kind {
         case .fork:
             PoolWorkerLoop.warmUp
             let table = closures
             let initializer = configuration.initializer
-            let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) }
-                + [parentEnd.descriptor, wakeup.read, wakeup.write]
+            let replyRing = try PoolReplyRing()
+            ring = replyRing
+            let inherited = slots.flatMap { [$0.socket] + ($0.process.processDescriptor.map { [$0] } ?? []) + ($0.ring.map { [$0.descriptor] } ?? []) }
+                + [parentEnd.descriptor, wakeup.read, wakeup.write, replyRing.descriptor]
             process = ChildProcess(name: name, daemon: true, startMethod: configuration.startMethod) {
                 for descriptor in inherited { Syscalls.closeDescriptor(descriptor) }
-                try PoolWorkerLoop.run(socket: childEnd.descriptor, closures: table, initializer: initializer)
+                try PoolWorkerLoop.run(socket: childEnd.descriptor, ring: replyRing, closures: table, initializer: initializer)
             }
         case .spawn:
             process = ChildProcess(
@@ -455,7 +496,7 @@ final class PoolEngine: @unchecked Sendable {
         }
         try process.start()
         childEnd.close()
-        slots.append(PoolWorkerSlot(process: process, connection: parentEnd, generation: nextClosure))
+        slots.append(PoolWorkerSlot(process: process, connection: parentEnd, ring: ring, generation: nextClosure))
     }
 
     /// Reaps a worker that ended; fails the job it was running and queues the rest again.

@@ -61,7 +61,9 @@ enum PoolJobFunction: Sendable, Equatable {
 /// - A job: an 8-byte id, a 4-byte closure number (`namedMarker` for a registered function,
 ///   followed by its name as a 4-byte length and UTF-8 bytes), then the encoded inputs.
 /// - A reply: the job's 8-byte id, a status byte (`succeeded`: the encoded
-///   `PoolChunkOutcome`; `failed`: an encoded ``PoolTaskError``), then the payload.
+///   `PoolChunkOutcome`; `failed`: an encoded ``PoolTaskError``), then the payload. A
+///   forked worker commits its replies to a `PoolReplyRing` when they fit.
+/// - An empty frame from a worker: a wake-up, after a reply it committed to its ring.
 ///
 /// A worker answers its jobs in the order it got them, each reply sent before the next job
 /// starts, so the first unanswered job of a worker that died is the one it was running.
@@ -132,6 +134,10 @@ enum PoolWire {
 
     /// A reply frame's header: its body length, the job id and the status; the payload
     /// follows.
+    /// An empty frame: a worker's wake-up call for a round asleep while the worker committed
+    /// a reply to its ring (`PoolReplyRing`).
+    static let wakeFrame: [UInt8] = [0, 0, 0, 0]
+
     static func replyHeader(id: UInt64, status: UInt8, payloadCount: Int) -> [UInt8] {
         var header: [UInt8] = []
         header.reserveCapacity(13)

@@ -16,24 +16,28 @@ enum PoolWorkerLoop {
     /// The entry point a spawned worker runs; `bootstrapIfChild()` knows it without
     /// registration.
     static let entryPoint = SpawnEntryPoint<SpawnArguments>("weave.pool.worker") { arguments in
-        try run(socket: arguments.connection.descriptor, closures: [:], initializer: nil)
+        try run(socket: arguments.connection.descriptor, ring: nil, closures: [:], initializer: nil)
         withExtendedLifetime(arguments.connection) {}
     }
 
-    /// Serves jobs until the pool closes the socket. An initializer that throws is reported
-    /// as the reply to job 0, which tells the pool its workers cannot start.
-    static func run(socket: Int32, closures: [Int: PoolRunner], initializer: (@Sendable () throws -> Void)?) throws {
+    /// Serves jobs until the pool closes the socket, committing replies to `ring` (a forked
+    /// worker's) when they fit and sending them otherwise. An initializer that throws is
+    /// reported as the reply to job 0, which tells the pool its workers cannot start.
+    static func run(
+        socket: Int32, ring: PoolReplyRing?, closures: [Int: PoolRunner], initializer: (@Sendable () throws -> Void)?
+    ) throws {
+        let replies = Replies(socket: socket, ring: ring)
         do {
             try initializer?()
         } catch {
-            try reply(socket, id: 0, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
+            try replies.send(id: 0, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
             throw error
         }
         var frames = PoolFrameBuffer()
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             while let body = frames.nextBody() {
-                try serve(body, closures: closures, socket: socket)
+                try serve(body, closures: closures, replies: replies)
             }
             var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             _ = withUnsafeMutablePointer(to: &entry) {
@@ -55,17 +59,17 @@ enum PoolWorkerLoop {
     /// metadata made here, the worker only reads it, which takes no lock. Each closure's own
     /// types are made when its runner is (`PoolWire.chunkRunner`).
     static let warmUp: Void = {
-        guard let (pool, worker) = try? ProcessPipe.make() else { return }
+        guard let (pool, worker) = try? ProcessPipe.make(), let ring = try? PoolReplyRing() else { return }
         var frames: [UInt8] = []
         PoolWire.appendJob(id: 1, function: .closure(0), payload: [0], to: &frames)
         PoolWire.appendJob(id: 2, function: .closure(1), payload: [], to: &frames)
         try? FrameIO.writeAll(pool.descriptor, frames, useSend: true)
         Syscalls.shutdown(pool.descriptor, writing: true)
-        try? run(socket: worker.descriptor, closures: [0: { $0 }], initializer: nil)
+        try? run(socket: worker.descriptor, ring: ring, closures: [0: { $0 }], initializer: nil)
     }()
 
     /// Runs one job and sends its reply.
-    private static func serve(_ body: ArraySlice<UInt8>, closures: [Int: PoolRunner], socket: Int32) throws {
+    private static func serve(_ body: ArraySlice<UInt8>, closures: [Int: PoolRunner], replies: Replies) throws {
         let id = PoolWire.load(UInt64.self, from: body, at: 0)
         let number = PoolWire.load(UInt32.self, from: body, at: 8)
         var payloadStart = 12
@@ -87,16 +91,31 @@ enum PoolWorkerLoop {
                     .unknownEntryPoint,
                     context: "this worker does not know \(label): register pool functions before making the pool")
             }
-            try reply(socket, id: id, status: PoolWire.succeeded, runner(Array(body[(body.startIndex + payloadStart)...])))
+            try replies.send(id: id, status: PoolWire.succeeded, runner(Array(body[(body.startIndex + payloadStart)...])))
         } catch {
-            try reply(socket, id: id, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
+            try replies.send(id: id, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
         }
     }
 
-    private static func reply(_ socket: Int32, id: UInt64, status: UInt8, _ payload: [UInt8]) throws {
-        let header = PoolWire.replyHeader(id: id, status: status, payloadCount: payload.count)
-        try header.withUnsafeBytes { header in
-            try payload.withUnsafeBytes { try FrameIO.writeAll(socket, header: header, payload: $0) }
+    /// Where a worker's replies go: its ring when it has one and the reply fits, its socket
+    /// otherwise. A reply committed while a round of the pool sleeps is followed by an
+    /// empty frame on the socket, which wakes that round.
+    private struct Replies {
+        let socket: Int32
+        let ring: PoolReplyRing?
+
+        func send(id: UInt64, status: UInt8, _ payload: [UInt8]) throws {
+            let header = PoolWire.replyHeader(id: id, status: status, payloadCount: payload.count)
+            try header.withUnsafeBytes { header in
+                try payload.withUnsafeBytes { payload in
+                    let outcome = ring?.commit(header: header, payload: payload) ?? (committed: false, wake: false)
+                    if !outcome.committed {
+                        try FrameIO.writeAll(socket, header: header, payload: payload)
+                    } else if outcome.wake {
+                        try FrameIO.writeAll(socket, PoolWire.wakeFrame, useSend: true)
+                    }
+                }
+            }
         }
     }
 }

@@ -14,6 +14,8 @@ final class PoolWorkerSlot {
 
     let process: ChildProcess
     let connection: ProcessConnection
+    /// Where a forked worker commits the replies that fit; nil for a spawned one.
+    let ring: PoolReplyRing?
     let pid: Int32
     /// Closures numbered below it were in the pool's table when the worker was forked.
     let generation: Int
@@ -24,14 +26,16 @@ final class PoolWorkerSlot {
     var outbound: [UInt8] = []
     var outboundStart = 0
     var inbound = PoolFrameBuffer()
+    private var committed = PoolFrameBuffer()
     /// Jobs given to this worker, for `maxTasksPerChild`.
     var jobsTaken = 0
     /// Whether the worker's end of the socket is gone (it ended, or is ending).
     var reachedEnd = false
 
-    init(process: ChildProcess, connection: ProcessConnection, generation: Int) {
+    init(process: ChildProcess, connection: ProcessConnection, ring: PoolReplyRing?, generation: Int) {
         self.process = process
         self.connection = connection
+        self.ring = ring
         pid = process.pid ?? 0
         self.generation = generation
     }
@@ -70,10 +74,20 @@ final class PoolWorkerSlot {
         }
     }
 
-    /// Reads every reply waiting now, and notes the end of the stream. A read that leaves
-    /// room in `scratch` took all the socket held, so it is the last of the call.
-    func receive(into scratch: inout [UInt8]) -> [PoolReply] {
+    /// Takes the replies the worker committed to its ring.
+    func receiveCommitted() -> [PoolReply] {
+        guard let ring, ring.hasReplies else { return [] }
+        ring.take(into: &committed)
         var replies: [PoolReply] = []
+        while let body = committed.nextBody() { replies.append(PoolReply(body)) }
+        return replies
+    }
+
+    /// Reads every reply waiting now, its ring's first, and notes the end of the stream. A
+    /// read that leaves room in `scratch` took all the socket held, so it is the last of
+    /// the call.
+    func receive(into scratch: inout [UInt8]) -> [PoolReply] {
+        var replies = receiveCommitted()
         while !reachedEnd {
             let count: Int?
             do {
@@ -89,7 +103,9 @@ final class PoolWorkerSlot {
             scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             // Each body is copied out before the next append, which would otherwise copy
             // the whole buffer the body's slice shares.
-            while let body = inbound.nextBody() { replies.append(PoolReply(body)) }
+            while let body = inbound.nextBody() {
+                if !body.isEmpty { replies.append(PoolReply(body)) }
+            }
             if count < scratch.count { break }
         }
         return replies

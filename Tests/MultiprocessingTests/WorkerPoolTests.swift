@@ -49,6 +49,29 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// Small replies cross in the worker's shared ring, large ones over its socket; mixed,
+    /// they still reach their own tasks, in order.
+    func testSmallAndLargeRepliesMixedReachTheirTasks() throws {
+        let pool = try WorkerPool(processes: 2)
+        defer { pool.terminate() }
+        let sizes = (0..<300).map { $0 % 7 == 0 ? 100_000 + $0 : 1 + $0 % 5 }
+        let outputs = try pool.map(Array(sizes.indices), chunkSize: 1) { (index: Int) in
+            [UInt8](repeating: UInt8(index % 251), count: sizes[index])
+        }
+        XCTAssertEqual(outputs.count, sizes.count)
+        for (index, output) in outputs.enumerated() {
+            XCTAssertEqual(output.count, sizes[index], "task \(index)")
+            XCTAssertTrue(output.allSatisfy { $0 == UInt8(index % 251) }, "task \(index)")
+        }
+        var unordered: [Int] = []
+        for result in try pool.imapUnordered(Array(sizes.indices), chunkSize: 1, { (index: Int) in
+            [UInt8](repeating: 1, count: sizes[index]).count
+        }) {
+            unordered.append(try result.get())
+        }
+        XCTAssertEqual(unordered.sorted(), sizes.sorted(), "every reply once")
+    }
+
     func testRegisteredFunctionsRunWithoutANewGeneration() throws {
         let pool = try WorkerPool(processes: 2)
         defer { pool.terminate() }
