@@ -22,7 +22,7 @@ enum PoolCalls {
             var payloads: [[UInt8]] = []
             payloads.reserveCapacity(spans.count)
             for (first, count) in spans {
-                payloads.append(try BinaryCodableEncoder().encode(Array(inputs[first..<(first + count)])))
+                payloads.append(try BinaryCodableEncoder().encode(contentsOf: inputs[first..<(first + count)]))
             }
             let result = PoolAsyncResult<[Output]>(engine: engine)
             let collector = PoolMapCollector<Output>(spans: spans, result: result, release: target.release)

@@ -43,7 +43,13 @@ enum PoolWorkerLoop {
             _ = withUnsafeMutablePointer(to: &entry) {
                 Syscalls.pollBriefly(UnsafeMutableBufferPointer(start: $0, count: 1), seconds: PoolEngine.spinSeconds)
             }
-            let count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }
+            let count: Int
+            do {
+                count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }
+            } catch let error as MultiprocessingError where error.errno == ECONNRESET {
+                // The pool closed its end with replies unread: it has gone, as at the end.
+                return
+            }
             if count == 0 { return }
             scratch.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }

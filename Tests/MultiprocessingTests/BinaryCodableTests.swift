@@ -57,6 +57,23 @@ final class BinaryCodableTests: XCTestCase {
         XCTAssertThrowsError(try decoder.decode([String].self, from: integerBytes))
     }
 
+    /// A slice encodes as the array of its elements would, whether its elements travel as
+    /// plain copies or not.
+    func testASliceEncodesAsItsArray() throws {
+        let encoder = BinaryCodableEncoder()
+        let numbers = Array(-5...300)
+        XCTAssertEqual(try encoder.encode(contentsOf: numbers[3..<40]), try encoder.encode(Array(numbers[3..<40])))
+        let doubles = numbers.map { Double($0) / 3 }
+        XCTAssertEqual(try encoder.encode(contentsOf: doubles[1...]), try encoder.encode(Array(doubles[1...])))
+        let bytes = numbers.map { UInt8(truncatingIfNeeded: $0) }
+        XCTAssertEqual(try encoder.encode(contentsOf: bytes[0..<0]), try encoder.encode([UInt8]()))
+        XCTAssertEqual(try encoder.encode(contentsOf: bytes[7..<9]), try encoder.encode(Array(bytes[7..<9])))
+        let words = ["a", "bc", "def"]
+        XCTAssertEqual(try encoder.encode(contentsOf: words[1...]), try encoder.encode(["bc", "def"]))
+        let decoded = try BinaryCodableDecoder().decode([Int].self, from: try encoder.encode(contentsOf: numbers[10..<20]))
+        XCTAssertEqual(decoded, Array(numbers[10..<20]))
+    }
+
     func testTypeAndRangeMismatchesAreErrors() throws {
         XCTAssertThrowsError(try decoder.decode(Int8.self, from: encoder.encode(300)))
         XCTAssertThrowsError(try decoder.decode(UInt.self, from: encoder.encode(-1)))
