@@ -184,6 +184,26 @@ struct PoolFrameBuffer {
         return body
     }
 
+    /// Takes the partial frame at the front when it is a reply of at least `minimumLength`
+    /// bytes whose id and status have arrived: the reply with its payload array made at
+    /// full size, the bytes already here copied in, and how many those are. The rest of
+    /// the payload can then be read straight into the array.
+    mutating func takeLargeReply(minimumLength: Int) -> (reply: PoolReply, received: Int)? {
+        guard bytes.count - start >= 13 else { return nil }
+        let length = Int(PoolWire.load(UInt32.self, from: bytes[start...], at: 0))
+        guard length >= minimumLength, bytes.count - start - 4 < length else { return nil }
+        let header = bytes[(start + 4)..<(start + 13)]
+        let here = bytes[(start + 13)...]
+        var reply = PoolReply(header)
+        reply.payload = [UInt8](unsafeUninitializedCapacity: length - 9) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyBytes(from: here)
+            initialized = length - 9
+        }
+        bytes.removeAll(keepingCapacity: true)
+        start = 0
+        return (reply, here.count)
+    }
+
     /// Moves a partial frame to the front once the consumed bytes outweigh it; returns nil.
     private mutating func compacted() -> ArraySlice<UInt8>? {
         if start > 0 && start >= bytes.count - start {

@@ -27,6 +27,9 @@ final class PoolWorkerSlot {
     var outboundStart = 0
     var inbound = PoolFrameBuffer()
     private var committed = PoolFrameBuffer()
+    /// A large reply whose payload is read straight into its own array (no copy through
+    /// `inbound`), and how many of its bytes have arrived.
+    private var largeReply: (reply: PoolReply, received: Int)?
     /// Jobs given to this worker, for `maxTasksPerChild`.
     var jobsTaken = 0
     /// Whether the worker's end of the socket is gone (it ended, or is ending).
@@ -89,26 +92,45 @@ final class PoolWorkerSlot {
     func receive(into scratch: inout [UInt8]) -> [PoolReply] {
         var replies = receiveCommitted()
         while !reachedEnd {
-            let count: Int?
-            do {
-                count = try scratch.withUnsafeMutableBytes { try Syscalls.receiveAvailable(socket, into: $0) }
-            } catch {
-                count = 0
+            if var large = largeReply {
+                largeReply = nil
+                let received = large.received
+                guard let count = receive(into: &large.reply.payload, from: received) else {
+                    largeReply = large
+                    break
+                }
+                large.received += count
+                if large.received == large.reply.payload.count {
+                    replies.append(large.reply)
+                } else {
+                    largeReply = large
+                }
+                continue
             }
-            guard let count else { break }
-            if count == 0 {
-                reachedEnd = true
-                break
-            }
+            guard let count = receive(into: &scratch, from: 0) else { break }
             scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             // Each body is copied out before the next append, which would otherwise copy
             // the whole buffer the body's slice shares.
             while let body = inbound.nextBody() {
                 if !body.isEmpty { replies.append(PoolReply(body)) }
             }
-            if count < scratch.count { break }
+            largeReply = inbound.takeLargeReply(minimumLength: scratch.count)
+            if count < scratch.count && largeReply == nil { break }
         }
         return replies
+    }
+
+    /// Reads what the socket holds into `buffer` from `offset`: the count, nil when it
+    /// holds nothing now, 0 at the end of the stream (which it notes).
+    private func receive(into buffer: inout [UInt8], from offset: Int) -> Int? {
+        let count: Int?
+        do {
+            count = try buffer.withUnsafeMutableBytes { try Syscalls.receiveAvailable(socket, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
+        } catch {
+            count = 0
+        }
+        if count == 0 { reachedEnd = true }
+        return count
     }
 }
 
