@@ -89,7 +89,7 @@ final class ManagerServer: @unchecked Sendable {
             }
             let wait = objects.nextDeadline.map { Int32(clamping: Int((($0 - Syscalls.monotonicSeconds()) * 1000).rounded(.up))) }
             let ready = entries.withUnsafeMutableBufferPointer { Syscalls.pollBriefly($0, seconds: Self.spinSeconds) }
-            if ready == 0 {
+            if !ready {
                 do {
                     _ = try entries.withUnsafeMutableBufferPointer { try Syscalls.pollDescriptors($0, milliseconds: wait.map { max($0, 0) } ?? -1) }
                 } catch {

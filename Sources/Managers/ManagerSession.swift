@@ -61,10 +61,7 @@ final class ManagerSession: Sendable {
         let connection = try checkOut()
         do {
             try connection.sendBytes(request.encoded)
-            var entry = pollfd(fd: connection.descriptor, events: Int16(POLLIN), revents: 0)
-            _ = withUnsafeMutablePointer(to: &entry) {
-                Syscalls.pollBriefly(UnsafeMutableBufferPointer(start: $0, count: 1), seconds: Self.spinSeconds)
-            }
+            Syscalls.pollBriefly(readable: connection.descriptor, seconds: Self.spinSeconds)
             let reply = try ManagerReply(decoding: connection.receiveBytes())
             checkIn(connection)
             return reply

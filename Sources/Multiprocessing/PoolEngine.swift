@@ -266,7 +266,7 @@ final class PoolEngine: @unchecked Sendable {
         var plan = lock.withLock { planRound(timeout: timeout, mayFork: mayFork) }
         if plan.entries.isEmpty {
             Syscalls.sleep(seconds: plan.wait)
-        } else if plan.wait > 0 && !(plan.spins && Self.spin(&plan, seconds: min(Self.spinSeconds, plan.wait))) {
+        } else if plan.wait > 0 && !(plan.spins && Self.spin(&plan)) {
             for ring in plan.rings { ring.beginSleep() }
             if !plan.hasCommittedReplies {
                 do {
@@ -282,19 +282,13 @@ final class PoolEngine: @unchecked Sendable {
         finishJobs()
     }
 
-    /// Checks the plan's rings and descriptors without sleeping, yielding the processor
-    /// between checks, for at most `seconds`; returns whether something came in.
-    private static func spin(_ plan: inout RoundPlan, seconds: Double) -> Bool {
-        let deadline = Syscalls.monotonicSeconds() + seconds
+    /// Checks the plan's rings and descriptors without sleeping for at most `spinSeconds`
+    /// (`Syscalls.pollBriefly`); returns whether something came in.
+    private static func spin(_ plan: inout RoundPlan) -> Bool {
         let rings = plan.rings
+        let seconds = min(spinSeconds, plan.wait)
         return plan.entries.withUnsafeMutableBufferPointer { entries in
-            repeat {
-                if rings.contains(where: \.hasReplies) || ((try? Syscalls.pollDescriptors(entries, milliseconds: 0)) ?? 0) > 0 {
-                    return true
-                }
-                Syscalls.yieldProcessor()
-            } while Syscalls.monotonicSeconds() < deadline
-            return false
+            Syscalls.pollBriefly(entries, seconds: seconds) { rings.contains(where: \.hasReplies) }
         }
     }
 
@@ -345,7 +339,7 @@ final class PoolEngine: @unchecked Sendable {
         }
         // Replies committed to a ring need no event; a worker that ended committed its last
         // ones before its end showed, so they are all in before it is buried.
-        for slot in slots where slot.ring != nil { takeCommittedReplies(from: slot) }
+        for slot in slots where slot.ring != nil { take(slot.receiveCommitted(), from: slot) }
         let ended = slots.filter(\.reachedEnd)
         if !ended.isEmpty {
             slots.removeAll { $0.reachedEnd }
@@ -360,10 +354,6 @@ final class PoolEngine: @unchecked Sendable {
 
     private func takeReplies(from slot: PoolWorkerSlot) {
         take(slot.receive(into: &scratch), from: slot)
-    }
-
-    private func takeCommittedReplies(from slot: PoolWorkerSlot) {
-        take(slot.receiveCommitted(), from: slot)
     }
 
     /// Finishes the jobs `replies` answer. Replies from a worker's ring and its socket may

@@ -132,12 +132,12 @@ enum PoolWire {
         frame.append(contentsOf: payload)
     }
 
-    /// A reply frame's header: its body length, the job id and the status; the payload
-    /// follows.
     /// An empty frame: a worker's wake-up call for a round asleep while the worker committed
     /// a reply to its ring (`PoolReplyRing`).
     static let wakeFrame: [UInt8] = [0, 0, 0, 0]
 
+    /// A reply frame's header: its body length, the job id and the status; the payload
+    /// follows.
     static func replyHeader(id: UInt64, status: UInt8, payloadCount: Int) -> [UInt8] {
         var header: [UInt8] = []
         header.reserveCapacity(13)

@@ -39,10 +39,7 @@ enum PoolWorkerLoop {
             while let body = frames.nextBody() {
                 try serve(body, closures: closures, replies: replies)
             }
-            var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            _ = withUnsafeMutablePointer(to: &entry) {
-                Syscalls.pollBriefly(UnsafeMutableBufferPointer(start: $0, count: 1), seconds: PoolEngine.spinSeconds)
-            }
+            Syscalls.pollBriefly(readable: socket, seconds: PoolEngine.spinSeconds)
             let count: Int
             do {
                 count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }

@@ -262,21 +262,30 @@ extension Syscalls {
         throw MultiprocessingError(.systemCallFailed, errno: code, context: "poll()")
     }
 
-    /// Checks `entries` for events without sleeping (`poll` with timeout 0), yielding the
-    /// processor (`sched_yield`) between checks, for at most `seconds`: how many have
-    /// events, 0 when the time ran out.
+    /// Checks `entries` for events without sleeping (`poll` with timeout 0), and
+    /// `isReady()` before each check, yielding the processor (`sched_yield`) between
+    /// checks, for at most `seconds`: whether an entry has events or `isReady()` held
+    /// before the time ran out.
     ///
     /// A request–reply peer answers within microseconds, and falling asleep in `poll` costs
     /// more than that in the wake-up alone (tens of microseconds on a busy virtual machine).
     /// Yielding lets a peer that shares this processor run at once.
-    package static func pollBriefly(_ entries: UnsafeMutableBufferPointer<pollfd>, seconds: Double) -> Int {
+    package static func pollBriefly(
+        _ entries: UnsafeMutableBufferPointer<pollfd>, seconds: Double, orUntil isReady: () -> Bool = { false }
+    ) -> Bool {
         let deadline = monotonicSeconds() + seconds
         repeat {
-            let ready = poll(entries.baseAddress, nfds_t(entries.count), 0)
-            if ready > 0 { return Int(ready) }
+            if isReady() || poll(entries.baseAddress, nfds_t(entries.count), 0) > 0 { return true }
             sched_yield()
         } while monotonicSeconds() < deadline
-        return 0
+        return false
+    }
+
+    /// `pollBriefly` for one descriptor that is to become readable.
+    @discardableResult
+    package static func pollBriefly(readable descriptor: Int32, seconds: Double) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return withUnsafeMutablePointer(to: &entry) { pollBriefly(UnsafeMutableBufferPointer(start: $0, count: 1), seconds: seconds) }
     }
 
     /// Writes one byte to a wake pipe; a full pipe already wakes its reader.

@@ -103,11 +103,11 @@ final class DistributedTestCluster {
     var configuration: DistributedConfiguration { DistributedConfiguration(arguments) }
 
     /// Starts another worker machine.
-    @discardableResult
     ///
     /// A machine is a daemon child, which Linux kills when the thread that started it ends.
     /// An async test's thread may go back to the pool and end at any await, so each machine
     /// is started by a thread of its own that waits until `stop()`.
+    @discardableResult
     func startMachine() throws -> ChildProcess {
         let machine = ChildProcess(
             name: "machine-\(machines.count)", daemon: true, startMethod: Self.host, entryPoint: workerMachine,
