@@ -295,18 +295,11 @@ extension BinaryCodableEncoder {
     /// as plain copies (`Int`, `Double`, `UInt8` on a little-endian machine): a pool encodes
     /// every chunk of a `map`'s inputs this way.
     func encode<Element: Encodable>(contentsOf elements: ArraySlice<Element>) throws -> [UInt8] {
-        #if _endian(little)
-        let tag: BinaryCodableTag? =
-            Element.self == Int.self ? .integers : Element.self == Double.self ? .doubles : Element.self == UInt8.self ? .bytes : nil
-        if let tag {
-            var output: [UInt8] = []
-            output.reserveCapacity(10 + MemoryLayout<Element>.stride * elements.count)
-            output.append(tag.rawValue)
-            EncodedNode.writeVarint(UInt64(elements.count), into: &output)
-            elements.withUnsafeBytes { output.append(contentsOf: $0) }
-            return output
-        }
-        #endif
-        return try encode(Array(elements))
+        guard let layout = PlainArrayLayout(of: Element.self) else { return try encode(Array(elements)) }
+        var output: [UInt8] = []
+        output.reserveCapacity(10 + layout.stride * elements.count)
+        layout.appendHeader(count: elements.count, to: &output)
+        elements.withUnsafeBytes { output.append(contentsOf: $0) }
+        return output
     }
 }

@@ -57,3 +57,45 @@ func exactly<Value, Target>(_ value: Value, as _: Target.Type) -> Target? {
     guard Value.self == Target.self else { return nil }
     return unsafeBitCast(value, to: Target.self)
 }
+
+/// How an array of `Int`, `Double` or `UInt8` travels: its tag, then its element count, then
+/// a plain copy of its storage, `stride` bytes an element (little-endian machines only).
+/// A pool reads and writes such arrays in place, element by element, without making them.
+struct PlainArrayLayout: Sendable {
+    let tag: BinaryCodableTag
+    let stride: Int
+
+    /// The layout of `[Element]`, nil when its elements do not travel as plain copies.
+    init?<Element>(of _: Element.Type) {
+        #if _endian(little)
+        if Element.self == Int.self {
+            (tag, stride) = (.integers, 8)
+        } else if Element.self == Double.self {
+            (tag, stride) = (.doubles, 8)
+        } else if Element.self == UInt8.self {
+            (tag, stride) = (.bytes, 1)
+        } else {
+            return nil
+        }
+        #else
+        return nil
+        #endif
+    }
+
+    /// Appends the tag and element count of an array of `count` elements to `output`; the
+    /// elements' bytes are to follow.
+    func appendHeader(count: Int, to output: inout [UInt8]) {
+        output.append(tag.rawValue)
+        EncodedNode.writeVarint(UInt64(count), into: &output)
+    }
+
+    /// The element count and element bytes of the array that is exactly `bytes`, nil when
+    /// `bytes` hold anything else.
+    func elements(in bytes: UnsafeRawBufferPointer) -> (count: Int, raw: UnsafeRawBufferPointer)? {
+        var reader = NodeReader(bytes: bytes, maximumDepth: 0)
+        guard (try? reader.readByte()) == tag.rawValue, let count = try? reader.readCount(ofSize: stride),
+            count * stride == bytes.count - reader.offset
+        else { return nil }
+        return (count, UnsafeRawBufferPointer(rebasing: bytes[reader.offset...]))
+    }
+}

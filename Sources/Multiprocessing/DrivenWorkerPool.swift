@@ -57,7 +57,7 @@ package final class DrivenWorkerPool: @unchecked Sendable {
         start: @escaping @Sendable (Int) -> Bool, finish: @escaping @Sendable (Int, Result<Output, any Error>) -> Void
     ) throws {
         guard count > 0 else { return }
-        let number = engine.addClosure(PoolWire.chunkRunner(work))
+        let number = engine.addClosure(PoolChunkRunner.make(work))
         let remaining = PoolCountdown(count) { [engine] in engine.releaseClosure(number) }
         do {
             let jobs = try (0..<count).map { index in

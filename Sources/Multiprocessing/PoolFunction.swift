@@ -39,7 +39,7 @@ extension Multiprocessing {
     /// a later registration of the same name replaces the earlier one. Any thread may call it.
     public static func register<Input, Output>(_ function: PoolFunction<Input, Output>) {
         poolFunctions.register(
-            name: function.name, runner: PoolWire.chunkRunner(function.body), single: singleRunner(function.body))
+            name: function.name, runner: PoolChunkRunner.make(function.body), single: singleRunner(function.body))
     }
 
     /// Runs the registered function `name` for one encoded input in this process and returns

@@ -1,25 +1,33 @@
-/// Runs one chunk of a pool's work in a worker: encoded inputs in, an encoded
-/// `PoolChunkOutcome` out. It throws only when the bytes do not decode or encode.
-typealias PoolRunner = @Sendable (_ payload: [UInt8]) throws -> [UInt8]
 
 /// What a worker sends back for a chunk: the outputs of the inputs that succeeded, in
 /// order, and the errors of those that threw, each `index` counting from the chunk's start.
 ///
 /// Its bytes are written by hand rather than as a keyed `Codable` value, which would cost
 /// more than a tiny task itself: the 4-byte little-endian length of the encoded
-/// `[PoolTaskError]` (0 when none failed) and those bytes, then the encoded `[Output]`
-/// (plain copies for `[Int]`, `[Double]`, `[UInt8]`).
+/// `[PoolTaskError]` at the end (0 when none failed), the encoded `[Output]` (plain copies
+/// for `[Int]`, `[Double]`, `[UInt8]`), then those errors' bytes. The outputs come first so
+/// that a worker can write each one as its input finishes (`PoolChunkRunner`).
 struct PoolChunkOutcome<Output: Codable & Sendable>: Sendable {
     var outputs: [Output]
     var failures: [PoolTaskError]
 
-    func encoded() throws -> [UInt8] {
-        let failureBytes = failures.isEmpty ? [] : try BinaryCodableEncoder().encode(failures)
-        var bytes: [UInt8] = []
-        PoolWire.append(UInt32(failureBytes.count), to: &bytes)
-        bytes += failureBytes
-        bytes += try BinaryCodableEncoder().encode(outputs)
-        return bytes
+    /// Appends the outcome's bytes to `bytes`.
+    func encode(into bytes: inout [UInt8]) throws {
+        let start = bytes.count
+        bytes += [0, 0, 0, 0]
+        try BinaryCodableEncoder().encode(outputs, into: &bytes)
+        try Self.append(failures, to: &bytes, outcomeStart: start)
+    }
+
+    /// Appends `failures` to an outcome whose outputs are written from `outcomeStart` on, and
+    /// sets its failure length.
+    static func append(_ failures: [PoolTaskError], to bytes: inout [UInt8], outcomeStart: Int) throws {
+        guard !failures.isEmpty else { return }
+        let failuresStart = bytes.count
+        try BinaryCodableEncoder().encode(failures, into: &bytes)
+        withUnsafeBytes(of: UInt32(bytes.count - failuresStart).littleEndian) { length in
+            bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[outcomeStart..<(outcomeStart + 4)]).copyMemory(from: length) }
+        }
     }
 
     init(outputs: [Output], failures: [PoolTaskError]) {
@@ -27,7 +35,7 @@ struct PoolChunkOutcome<Output: Codable & Sendable>: Sendable {
         self.failures = failures
     }
 
-    /// Decodes bytes written by `encoded()`.
+    /// Decodes bytes written by `encode(into:)`.
     /// - Throws: `DecodingError` for bytes that are not an outcome of `[Output]`.
     init(decoding bytes: [UInt8]) throws {
         guard bytes.count >= 4 else {
@@ -37,10 +45,13 @@ struct PoolChunkOutcome<Output: Codable & Sendable>: Sendable {
         guard bytes.count - 4 >= failureLength else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a pool reply cut short"))
         }
+        let failuresStart = bytes.count - failureLength
         let decoder = BinaryCodableDecoder()
-        failures = failureLength == 0 ? [] : try decoder.decode([PoolTaskError].self, from: Array(bytes[4..<(4 + failureLength)]))
-        outputs = try bytes.withUnsafeBytes {
-            try decoder.decode([Output].self, from: UnsafeRawBufferPointer(rebasing: $0[(4 + failureLength)...]))
+        (outputs, failures) = try bytes.withUnsafeBytes {
+            (
+                try decoder.decode([Output].self, from: UnsafeRawBufferPointer(rebasing: $0[4..<failuresStart])),
+                failureLength == 0 ? [] : try decoder.decode([PoolTaskError].self, from: UnsafeRawBufferPointer(rebasing: $0[failuresStart...]))
+            )
         }
     }
 }
@@ -71,44 +82,6 @@ enum PoolWire {
     static let namedMarker = UInt32.max
     static let succeeded: UInt8 = 0
     static let failed: UInt8 = 1
-
-    /// A chunk runner for `body`, already run once on an empty chunk (see `warmUp`).
-    static func chunkRunner<Input: Codable & Sendable, Output: Codable & Sendable>(
-        _ body: @escaping @Sendable (Input) throws -> Output
-    ) -> PoolRunner {
-        let runner: PoolRunner = { payload in
-            let inputs = try BinaryCodableDecoder().decode([Input].self, from: payload)
-            var outcome = PoolChunkOutcome<Output>(outputs: [], failures: [])
-            outcome.outputs.reserveCapacity(inputs.count)
-            // Indexes, not `enumerated()`: unspecialized, each (offset, element) tuple would
-            // cost a runtime metadata lookup per input.
-            for offset in inputs.indices {
-                do {
-                    outcome.outputs.append(try body(inputs[offset]))
-                } catch {
-                    outcome.failures.append(PoolTaskError(describing: error, index: offset))
-                }
-            }
-            return try outcome.encoded()
-        }
-        warmUp(runner, for: Input.self)
-        return runner
-    }
-
-    /// Runs `runner` on an empty chunk of `Input`, which calls nothing of the user's, so that
-    /// the runtime type metadata and witness tables it needs exist in this process.
-    ///
-    /// A forked worker inherits the runtime's caches but not the other threads of its
-    /// parent. Metadata it had to create for itself takes a runtime lock one of those
-    /// threads may have held at the fork, and the worker would wait for ever with its job;
-    /// metadata made before the fork it only reads, which takes no lock.
-    private static func warmUp<Input: Codable>(_ runner: PoolRunner, for _: Input.Type) {
-        let encoder = BinaryCodableEncoder()
-        if let emptyChunk = try? encoder.encode([Input]()) {
-            _ = try? runner(emptyChunk)
-        }
-        _ = try? encoder.encode([PoolTaskError(describing: MultiprocessingError(.invalidArgument), index: 0)])
-    }
 
     /// Appends a job frame to `frame`.
     static func appendJob(id: UInt64, function: PoolJobFunction, payload: [UInt8], to frame: inout [UInt8]) {

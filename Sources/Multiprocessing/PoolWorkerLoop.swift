@@ -35,9 +35,12 @@ enum PoolWorkerLoop {
         }
         var frames = PoolFrameBuffer()
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        // One reply buffer for every job, so that a large chunk's reply reuses its memory.
+        var reply: [UInt8] = []
         while true {
             while let body = frames.nextBody() {
-                try serve(body, closures: closures, replies: replies)
+                reply.removeAll(keepingCapacity: true)
+                try serve(body, closures: closures, reply: &reply, replies: replies)
             }
             Syscalls.pollBriefly(readable: socket, seconds: PoolEngine.spinSeconds)
             let count: Int
@@ -60,7 +63,7 @@ enum PoolWorkerLoop {
     /// threads, and creating metadata takes a runtime lock one of those threads may have
     /// held at the fork: the worker would wait for ever with its job. With the loop's
     /// metadata made here, the worker only reads it, which takes no lock. Each closure's own
-    /// types are made when its runner is (`PoolWire.chunkRunner`).
+    /// types are made when its runner is (`PoolChunkRunner.make`).
     static let warmUp: Void = {
         guard let (pool, worker) = try? ProcessPipe.make(), let ring = try? PoolReplyRing() else { return }
         var frames: [UInt8] = []
@@ -68,11 +71,11 @@ enum PoolWorkerLoop {
         PoolWire.appendJob(id: 2, function: .closure(1), payload: [], to: &frames)
         try? FrameIO.writeAll(pool.descriptor, frames, useSend: true)
         Syscalls.shutdown(pool.descriptor, writing: true)
-        try? run(socket: worker.descriptor, ring: ring, closures: [0: { $0 }], initializer: nil)
+        try? run(socket: worker.descriptor, ring: ring, closures: [0: { payload, reply in reply += payload }], initializer: nil)
     }()
 
-    /// Runs one job and sends its reply.
-    private static func serve(_ body: ArraySlice<UInt8>, closures: [Int: PoolRunner], replies: Replies) throws {
+    /// Runs one job and sends its reply, written into `reply`.
+    private static func serve(_ body: ArraySlice<UInt8>, closures: [Int: PoolRunner], reply: inout [UInt8], replies: Replies) throws {
         let id = PoolWire.load(UInt64.self, from: body, at: 0)
         let number = PoolWire.load(UInt32.self, from: body, at: 8)
         var payloadStart = 12
@@ -94,7 +97,8 @@ enum PoolWorkerLoop {
                     .unknownEntryPoint,
                     context: "this worker does not know \(label): register pool functions before making the pool")
             }
-            try replies.send(id: id, status: PoolWire.succeeded, runner(Array(body[(body.startIndex + payloadStart)...])))
+            try body.withUnsafeBytes { try runner(UnsafeRawBufferPointer(rebasing: $0[payloadStart...]), &reply) }
+            try replies.send(id: id, status: PoolWire.succeeded, reply)
         } catch {
             try replies.send(id: id, status: PoolWire.failed, BinaryCodableEncoder().encode(PoolTaskError(describing: error)))
         }

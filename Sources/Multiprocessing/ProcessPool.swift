@@ -37,7 +37,7 @@ public final class ProcessPool<Input: Codable & Sendable, Output: Codable & Send
         super.init(engine: try PoolEngine(
             .init(processes: processes ?? Multiprocessing.cpuCount, startMethod: .fork,
                   initializer: initializer, maxTasksPerChild: maxTasksPerChild),
-            resident: PoolWire.chunkRunner(function)))
+            resident: PoolChunkRunner.make(function)))
     }
 
     // MARK: Work

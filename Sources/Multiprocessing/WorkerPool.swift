@@ -161,7 +161,7 @@ public class WorkerPool: @unchecked Sendable {
         _ transform: @escaping @Sendable (Input) throws -> Output
     ) -> PoolTarget {
         let engine = engine
-        let number = engine.addClosure(PoolWire.chunkRunner(transform))
+        let number = engine.addClosure(PoolChunkRunner.make(transform))
         return PoolTarget(function: .closure(number)) { engine.releaseClosure(number) }
     }
 

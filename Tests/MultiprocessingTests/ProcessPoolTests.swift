@@ -66,6 +66,31 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertTrue(try pool.join(timeout: 30))
     }
 
+    func testNumbersAndBytesCrossInPlaceAroundFailuresInTheirChunk() throws {
+        // Int, Double and UInt8 inputs and outputs are read and written in place by a loop
+        // of their own per pair of types; a failure in a chunk shortens its outputs.
+        let toDouble = try ProcessPool(processes: 2) { (n: Int) -> Double in
+            if n % 5 == 2 { throw Oops(value: n) }
+            return Double(n) / 4
+        }
+        defer { toDouble.terminate() }
+        let halves = try toDouble.imap(0..<40, chunkSize: 8).map { try? $0.get() }
+        XCTAssertEqual(halves, (0..<40).map { $0 % 5 == 2 ? nil : Double($0) / 4 })
+        XCTAssertEqual(try toDouble.map(Array(0..<7).filter { $0 % 5 != 2 }, chunkSize: 3), [0, 0.25, 0.75, 1, 1.25, 1.5])
+
+        let toByte = try ProcessPool(processes: 2) { (x: Double) -> UInt8 in
+            guard x >= 0 else { throw Oops(value: Int(x)) }
+            return UInt8(x.rounded())
+        }
+        defer { toByte.terminate() }
+        let inputs = (0..<30).map { $0 == 17 ? -1 : Double($0) + 0.4 }
+        XCTAssertEqual(try toByte.imap(inputs, chunkSize: 30).map { try? $0.get() }, inputs.map { $0 < 0 ? nil : UInt8($0.rounded()) })
+
+        let fromByte = try ProcessPool(processes: 1) { (byte: UInt8) -> Int in Int(byte) * 1000 }
+        defer { fromByte.terminate() }
+        XCTAssertEqual(try fromByte.map(Array(250...255)), [250_000, 251_000, 252_000, 253_000, 254_000, 255_000])
+    }
+
     func testForEachUnorderedHandsOverEveryOutputOnceWithItsIndex() throws {
         let pool = try ProcessPool(processes: 2) { (n: Int) -> Int in
             if n < 0 { throw Oops(value: n) }
