@@ -85,7 +85,13 @@ enum PoolWire {
 
     /// Appends a job frame to `frame`.
     static func appendJob(id: UInt64, function: PoolJobFunction, payload: [UInt8], to frame: inout [UInt8]) {
-        var body = 12 + payload.count
+        appendJobHeader(id: id, function: function, payloadCount: payload.count, to: &frame)
+        frame.append(contentsOf: payload)
+    }
+
+    /// Appends what precedes a job's payload in its frame to `frame`.
+    static func appendJobHeader(id: UInt64, function: PoolJobFunction, payloadCount: Int, to frame: inout [UInt8]) {
+        var body = 12 + payloadCount
         let nameBytes: [UInt8]
         switch function {
         case .closure: nameBytes = []
@@ -102,7 +108,6 @@ enum PoolWire {
             append(UInt32(nameBytes.count), to: &frame)
             frame.append(contentsOf: nameBytes)
         }
-        frame.append(contentsOf: payload)
     }
 
     /// An empty frame: a worker's wake-up call for a round asleep while the worker committed
@@ -155,6 +160,14 @@ struct PoolFrameBuffer {
         let body = bytes[(start + 4)..<(start + 4 + length)]
         start += 4 + length
         return body
+    }
+
+    /// Makes room for the whole of a frame whose length has arrived, at once, where
+    /// appending its bytes would grow the buffer step by step, copying it each time.
+    mutating func makeRoomForPartialFrame() {
+        guard bytes.count - start >= 4 else { return }
+        let length = Int(PoolWire.load(UInt32.self, from: bytes[start...], at: 0))
+        bytes.reserveCapacity(start + 4 + length)
     }
 
     /// Takes the partial frame at the front when it is a reply of at least `minimumLength`

@@ -42,6 +42,7 @@ enum PoolWorkerLoop {
                 reply.removeAll(keepingCapacity: true)
                 try serve(body, closures: closures, reply: &reply, replies: replies)
             }
+            frames.makeRoomForPartialFrame()
             Syscalls.pollBriefly(readable: socket, seconds: PoolEngine.spinSeconds)
             let count: Int
             do {

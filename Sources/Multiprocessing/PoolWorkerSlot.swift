@@ -22,9 +22,14 @@ final class PoolWorkerSlot {
     var phase = Phase.serving
     /// Jobs sent and not yet answered, in the order sent (the worker answers in that order).
     var held = Deque<PoolJob>()
-    /// Job frames not yet taken by the socket, from `outboundStart` on.
-    var outbound: [UInt8] = []
-    var outboundStart = 0
+    /// Job frames not yet taken by the socket, in order, from `outboundStart` of the first
+    /// on: small frames copied together into one array, a large job's payload by reference
+    /// (the socket takes it straight from the job's array).
+    private var outbound = Deque<[UInt8]>()
+    private var outboundStart = 0
+    /// Whether the last array of `outbound` is a job's payload, which frames are not copied
+    /// into.
+    private var outboundEndsWithPayload = false
     var inbound = PoolFrameBuffer()
     private var committed = PoolFrameBuffer()
     /// A large reply whose payload is read straight into its own array (no copy through
@@ -44,7 +49,10 @@ final class PoolWorkerSlot {
     }
 
     var socket: Int32 { connection.descriptor }
-    var hasOutbound: Bool { outboundStart < outbound.count }
+    var hasOutbound: Bool { !outbound.isEmpty }
+
+    /// Payloads from this size on go to the socket from their own arrays, uncopied.
+    private static let payloadByReference = 1 << 14
 
     /// Whether this worker can run `function`.
     func knows(_ function: PoolJobFunction) -> Bool {
@@ -58,22 +66,31 @@ final class PoolWorkerSlot {
     func send(_ job: PoolJob) {
         held.append(job)
         jobsTaken += 1
-        if outboundStart == outbound.count {
-            outbound.removeAll(keepingCapacity: true)
-            outboundStart = 0
+        let byReference = job.payload.count >= Self.payloadByReference
+        if outbound.isEmpty || outboundEndsWithPayload { outbound.append([]) }
+        PoolWire.appendJobHeader(id: job.id, function: job.function, payloadCount: job.payload.count, to: &outbound[outbound.count - 1])
+        if byReference {
+            outbound.append(job.payload)
+        } else {
+            outbound[outbound.count - 1] += job.payload
         }
-        PoolWire.appendJob(id: job.id, function: job.function, payload: job.payload, to: &outbound)
+        outboundEndsWithPayload = byReference
     }
 
     /// Writes what the socket takes now. A worker that has gone shows as the end of the
     /// stream on the next read, so a failed write is left to that.
     func flush() {
-        while hasOutbound {
-            let taken = outbound.withUnsafeBytes {
+        while let first = outbound.first {
+            let taken = first.withUnsafeBytes {
                 (try? Syscalls.sendAvailable(socket, from: UnsafeRawBufferPointer(rebasing: $0[outboundStart...]))) ?? 0
             }
             if taken == 0 { return }
             outboundStart += taken
+            if outboundStart == first.count {
+                outbound.removeFirst()
+                outboundStart = 0
+                if outbound.isEmpty { outboundEndsWithPayload = false }
+            }
         }
     }
 
