@@ -2,19 +2,18 @@
 /// drives the pool) and completes its async result once the last is in: with the outputs
 /// in input order, or with the error of the first input that failed.
 ///
-/// Outputs that travel as plain copies (`PlainArrayLayout`) are not decoded chunk by chunk:
-/// their replies' bytes are kept, and copied once into the result when the last is in.
+/// Outputs that travel as plain copies (`PlainArrayLayout`: `Int`, `Double`, `UInt8`) go
+/// straight into the result, made at full size and zeroed (a valid value of each of those
+/// types) when the call starts: each reply's bytes are copied to their place as the reply
+/// arrives, and the last one completes the call without a pass over the outputs. Other
+/// outputs are decoded chunk by chunk and joined at the end.
 final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
-    /// A chunk's outputs: decoded, or the reply whose bytes from `start` on are the outputs'
-    /// plain copies.
-    private enum Chunk {
-        case decoded([Output])
-        case plain(reply: [UInt8], start: Int)
-    }
-
     private let lock = InProcessLock()
     private let layout = PlainArrayLayout(of: Output.self)
-    private var chunks: [Chunk]
+    /// The result, written in place, when `layout` is set.
+    private var outputs: [Output] = []
+    /// Each chunk's decoded outputs, when `layout` is nil.
+    private var chunks: [[Output]] = []
     private var spans: [(first: Int, count: Int)]
     private var remaining: Int
     private var firstFailure: (index: Int, error: any Error)?
@@ -22,34 +21,41 @@ final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
     private let release: (@Sendable () -> Void)?
 
     init(spans: [(first: Int, count: Int)], result: PoolAsyncResult<[Output]>, release: (@Sendable () -> Void)?) {
-        chunks = Array(repeating: .decoded([]), count: spans.count)
         self.spans = spans
         remaining = spans.count
         self.result = result
         self.release = release
+        let total = spans.last.map { $0.first + $0.count } ?? 0
+        if layout != nil {
+            outputs = [Output](unsafeUninitializedCapacity: total) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
+                initialized = total
+            }
+        } else {
+            chunks = Array(repeating: [], count: spans.count)
+        }
         if spans.isEmpty { finishCall() }
     }
 
     /// Takes in chunk `number`'s reply.
     func receive(_ number: Int, _ reply: Result<[UInt8], any Error>) {
         let span = spans[number]
-        var chunk = Chunk.decoded([])
         var failure: (index: Int, error: any Error)?
         do {
             let bytes = try reply.get()
-            if let start = plainOutputsStart(in: bytes, count: span.count) {
-                chunk = .plain(reply: bytes, start: start)
-            } else {
+            if !placePlainOutputs(of: bytes, at: span) {
                 let outcome = try PoolChunkOutcome<Output>(decoding: bytes)
                 if let first = outcome.failures.first {
                     var error = first
                     error.index = span.first + (first.index ?? 0)
                     failure = (error.index ?? span.first, error)
-                } else if outcome.outputs.count == span.count {
-                    chunk = .decoded(outcome.outputs)
-                } else {
+                } else if outcome.outputs.count != span.count {
                     throw MultiprocessingError(
                         .truncatedMessage, context: "a pool reply held \(outcome.outputs.count) outputs for \(span.count) inputs")
+                } else if layout == nil {
+                    lock.withLock { chunks[number] = outcome.outputs }
+                } else {
+                    throw MultiprocessingError(.truncatedMessage, context: "a pool reply's outputs of \(Output.self) were not plain copies")
                 }
             }
         } catch var error as PoolTaskError {
@@ -59,7 +65,6 @@ final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
             failure = (span.first, error)
         }
         let done: Bool = lock.withLock {
-            chunks[number] = chunk
             if let failure, failure.index < firstFailure?.index ?? .max { firstFailure = failure }
             remaining -= 1
             return remaining == 0
@@ -67,15 +72,21 @@ final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
         if done { finishCall() }
     }
 
-    /// Where the outputs' plain copies start in `reply`, when it is an outcome without
-    /// failures whose `count` outputs travel as plain copies.
-    private func plainOutputsStart(in reply: [UInt8], count: Int) -> Int? {
-        guard let layout, reply.count >= 4, PoolWire.load(UInt32.self, from: reply[...], at: 0) == 0 else { return nil }
+    /// Copies the outputs' bytes of `reply` to their place in the result, when it is an
+    /// outcome without failures whose outputs, as many as the span's inputs, travel as plain
+    /// copies; returns whether it did.
+    private func placePlainOutputs(of reply: [UInt8], at span: (first: Int, count: Int)) -> Bool {
+        guard let layout, reply.count >= 4, PoolWire.load(UInt32.self, from: reply[...], at: 0) == 0 else { return false }
         return reply.withUnsafeBytes { bytes in
-            guard let outputs = layout.elements(in: UnsafeRawBufferPointer(rebasing: bytes[4...])), outputs.count == count else {
-                return nil
+            guard let plain = layout.elements(in: UnsafeRawBufferPointer(rebasing: bytes[4...])), plain.count == span.count else {
+                return false
             }
-            return outputs.raw.baseAddress.unsafelyUnwrapped - bytes.baseAddress.unsafelyUnwrapped
+            lock.withLock {
+                outputs.withUnsafeMutableBytes { result in
+                    UnsafeMutableRawBufferPointer(rebasing: result[(span.first * layout.stride)...]).copyMemory(from: plain.raw)
+                }
+            }
+            return true
         }
     }
 
@@ -83,25 +94,16 @@ final class PoolMapCollector<Output: Codable & Sendable>: @unchecked Sendable {
         release?()
         let outcome: Result<[Output], any Error> = lock.withLock {
             if let firstFailure { return .failure(firstFailure.error) }
-            if chunks.count == 1, case .decoded(let outputs) = chunks[0] { return .success(outputs) }
-            let total = spans.last.map { $0.first + $0.count } ?? 0
-            let stride = MemoryLayout<Output>.stride
-            let outputs = [Output](unsafeUninitializedCapacity: total) { buffer, initialized in
-                for (chunk, span) in zip(chunks, spans) where span.count > 0 {
-                    let destination = buffer.baseAddress.unsafelyUnwrapped + span.first
-                    switch chunk {
-                    case .plain(let reply, let start):
-                        reply.withUnsafeBytes { bytes in
-                            UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress.unsafelyUnwrapped + start, byteCount: span.count * stride)
-                        }
-                    case .decoded(let decoded):
-                        decoded.withUnsafeBufferPointer { destination.initialize(from: $0.baseAddress.unsafelyUnwrapped, count: span.count) }
-                    }
-                }
-                initialized = total
+            guard layout == nil else {
+                defer { outputs = [] }
+                return .success(outputs)
             }
+            if chunks.count == 1 { return .success(chunks[0]) }
+            var joined: [Output] = []
+            joined.reserveCapacity(spans.last.map { $0.first + $0.count } ?? 0)
+            for chunk in chunks { joined.append(contentsOf: chunk) }
             chunks.removeAll()
-            return .success(outputs)
+            return .success(joined)
         }
         result.complete(outcome)
     }
