@@ -15,9 +15,9 @@ import Synchronization
 /// ```
 ///
 /// The workers are forked, so work is a closure that may capture anything. A closure the
-/// workers have not seen reaches them in a fresh generation of workers forked for it (see
-/// ``/Multiprocessing/WorkerPool``): a `submit` costs a fork per worker, `map` one per worker for all its
-/// inputs, and closures submitted together share one generation. For many small tasks,
+/// workers have not seen reaches them in workers forked for it, in place of the oldest (see
+/// ``/Multiprocessing/WorkerPool``): a `submit` costs one fork, `map` one per worker for all its
+/// inputs, and closures submitted together share their forks. For many small tasks,
 /// submit a registered ``/Multiprocessing/PoolFunction`` (`submit(_:_:)`), which every worker knows by name,
 /// as Python pickles a module-level function.
 ///

@@ -20,8 +20,10 @@ import Logging
 ///
 /// Closures reach workers only by being copied at the fork: each is numbered in the pool's
 /// table, and a worker knows the closures numbered below its generation. A job for a
-/// closure no serving worker knows makes the pool fork a new generation and retire the old
-/// one, which finishes what it holds and leaves.
+/// closure no serving worker knows makes the pool fork workers that know it, one for each
+/// of its queued jobs up to `processes`, in place of the oldest serving workers, which
+/// finish what they hold and leave. A closure's jobs arrive in one `submit`, so an `apply`
+/// forks one worker and a `map` of many chunks a whole generation.
 final class PoolEngine: @unchecked Sendable {
     struct Configuration: Sendable {
         var processes: Int
@@ -404,8 +406,10 @@ final class PoolEngine: @unchecked Sendable {
             if candidates.isEmpty {
                 guard mayFork else { break }
                 candidatesFunction = nil
-                // No serving worker knows this closure: fork a generation that does.
-                for slot in slots where slot.phase == .serving { slot.phase = .retiring }
+                // No serving worker knows this closure: fork workers that do, as many as its
+                // queued jobs can use, in place of the oldest serving ones.
+                let serving = slots.filter { $0.phase == .serving }.sorted(by: Self.replacedFirst)
+                for slot in serving.prefix(workersNeeded(upTo: configuration.processes)) { slot.phase = .retiring }
                 guard fillWorkers() else { break }
                 if !slots.contains(where: { $0.phase == .serving && $0.knows(job.function) }) {
                     pending.removeFirst()
@@ -438,6 +442,29 @@ final class PoolEngine: @unchecked Sendable {
                 Syscalls.shutdown(slot.socket, writing: true)
             }
         }
+    }
+
+    /// How many workers, up to `limit`, a new generation needs: one for each pending job
+    /// of a closure that no worker taking jobs knows, at least one, and `limit` when no
+    /// worker takes jobs.
+    private func workersNeeded(upTo limit: Int) -> Int {
+        guard let known = slots.lazy.filter({ $0.phase == .serving && !$0.reachedEnd }).map(\.generation).max() else { return limit }
+        var count = 0
+        for job in pending {
+            if case .closure(let number) = job.function, number >= known {
+                count += 1
+                if count == limit { break }
+            }
+        }
+        return max(count, 1)
+    }
+
+    /// The order in which serving workers make room for a new generation: those whose end
+    /// of the socket is gone, then the oldest, then the least busy.
+    private static func replacedFirst(_ first: PoolWorkerSlot, _ second: PoolWorkerSlot) -> Bool {
+        if first.reachedEnd != second.reachedEnd { return first.reachedEnd }
+        if first.generation != second.generation { return first.generation < second.generation }
+        return first.held.count < second.held.count
     }
 
     /// Forks workers until `processes` serve; returns whether at least one serves. A fork

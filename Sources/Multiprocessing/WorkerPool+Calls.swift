@@ -11,7 +11,7 @@ extension WorkerPool {
     ///   - chunkSize: How many consecutive inputs go to a worker at once; by default as
     ///     Python picks it, `ceil(count / (4 * processes))`. 1 spreads slow work best.
     ///   - transform: What a worker runs per input. A closure the workers have not seen
-    ///     costs a fork per worker (see the type's documentation).
+    ///     costs a fork per worker it runs on (see the type's documentation).
     /// - Throws: once every input came back: the ``PoolTaskError`` of the first input that
     ///   threw (its `index` names it); `.workerDied` when a worker running the call was
     ///   killed; `.poolClosed` after `close()` or `terminate()`; `.invalidArgument` for a

@@ -19,11 +19,12 @@ import Darwin
 ///
 /// ## Functions: closures and registered functions
 /// A closure cannot be serialized, so it reaches a worker only by being copied when the
-/// worker is forked. The first job of a closure the serving workers have not seen makes the
-/// pool fork a fresh generation of workers, which inherit the closure with everything it
-/// captured; the old generation finishes the jobs it holds and leaves. The closure is kept
-/// while its call runs. That costs a fork per worker per new closure (see
-/// `pool_apply_new_closure` in `weave bench pool`), so:
+/// worker is forked. The first jobs of a closure the serving workers have not seen make the
+/// pool fork new workers, which inherit the closure with everything it captured: one per
+/// job up to `processes`, so an `apply` forks one worker and a `map` of many chunks a whole
+/// generation. The oldest workers make room: each finishes the jobs it holds and leaves.
+/// The closure is kept while its call runs. That costs a fork per worker the call uses
+/// (see `pool_apply_new_closure` in `weave bench pool`), so:
 /// - for many calls of one closure, make a ``ProcessPool`` bound to it (the fastest form:
 ///   its workers are forked with it), or keep to one `map`/`imap` call per closure;
 /// - for many functions, register them as ``PoolFunction``s: every worker knows them by

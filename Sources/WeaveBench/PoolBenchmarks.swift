@@ -47,7 +47,7 @@ public enum PoolBenchmarks {
     }
 
     /// Nanoseconds per `apply` of a closure the workers have not seen (each call captures a
-    /// new value): what forking a fresh generation of 2 workers costs.
+    /// new value): what forking a worker for it costs, with the oldest worker leaving.
     private static func applyNewClosure(iterations: Int) throws -> Double {
         let pool = try WorkerPool(processes: 2)
         defer { pool.terminate() }

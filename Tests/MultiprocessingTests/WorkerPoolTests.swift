@@ -49,6 +49,34 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// A closure the workers have not seen replaces only as many workers as its jobs can use,
+    /// the oldest first: one for an `apply`, the whole generation for a `map` of many chunks.
+    func testANewClosureReplacesAsManyWorkersAsItsJobsCanUse() throws {
+        try WorkerPool.with(processes: 2) { pool in
+            let original = Set(pool.processIDs)
+            XCTAssertEqual(original.count, 2)
+
+            let firstApply = try pool.apply { getpid() }
+            let afterFirst = Set(pool.processIDs)
+            XCTAssertFalse(original.contains(firstApply), "the apply ran in a worker forked for it")
+            XCTAssertEqual(afterFirst, Set([firstApply]).union(original.intersection(afterFirst)))
+            XCTAssertEqual(original.intersection(afterFirst).count, 1, "an apply replaces one worker")
+
+            let factor = 6
+            XCTAssertEqual(try pool.apply { 7 * factor }, 42)
+            let afterSecond = Set(pool.processIDs)
+            XCTAssertEqual(afterSecond.count, 2)
+            XCTAssertTrue(afterSecond.contains(firstApply), "the oldest worker made room, not the newer one")
+            XCTAssertTrue(afterSecond.isDisjoint(with: original))
+
+            let ranIn = try pool.map(Array(0..<8), chunkSize: 1) { (_: Int) in getpid() }
+            let afterMap = Set(pool.processIDs)
+            XCTAssertEqual(afterMap.count, 2)
+            XCTAssertTrue(afterMap.isDisjoint(with: afterSecond), "a map of 8 chunks gets a whole generation")
+            XCTAssertTrue(Set(ranIn).isSubset(of: afterMap))
+        }
+    }
+
     /// Small replies cross in the worker's shared ring, large ones over its socket; mixed,
     /// they still reach their own tasks, in order.
     func testSmallAndLargeRepliesMixedReachTheirTasks() throws {
