@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs one chunk of a pool's work in a worker: encoded inputs in, the encoded
 /// `PoolChunkOutcome` appended to `reply`. It throws only when the bytes do not decode or
 /// encode.
@@ -20,7 +22,12 @@ typealias PoolPlainLoop = @Sendable (
 /// - otherwise it decodes the inputs' array and writes the outputs through pointers, where
 ///   `append` and the array's subscript would check uniqueness and capacity per input.
 enum PoolChunkRunner {
-    /// A chunk runner for `body`, already run once on an empty chunk (see `warmUp`).
+    /// The pairs of input and output types a runner was warmed up for in this process: the
+    /// metadata `warmUp` makes depends on the types alone, so once per pair is enough.
+    private static let warmedTypes = Mutex<Set<[ObjectIdentifier]>>([])
+
+    /// A chunk runner for `body`; the first of its pair of types in this process has run
+    /// once on an empty chunk (see `warmUp`).
     static func make<Input: Codable & Sendable, Output: Codable & Sendable>(
         _ body: @escaping @Sendable (Input) throws -> Output
     ) -> PoolRunner {
@@ -36,7 +43,10 @@ enum PoolChunkRunner {
                 try runDecoded(body, payload: payload, reply: &reply)
             }
         }
-        warmUp(runner, for: Input.self)
+        warmedTypes.withLock { warmed in
+            // Warmed under the lock, so that no worker is forked for these types before it is done.
+            if warmed.insert([ObjectIdentifier(Input.self), ObjectIdentifier(Output.self)]).inserted { warmUp(runner, for: Input.self) }
+        }
         return runner
     }
 

@@ -34,7 +34,9 @@ enum PoolWorkerLoop {
             throw error
         }
         var frames = PoolFrameBuffer()
-        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        // Raw memory: zeroing it would fault in every page of it in each new worker.
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { scratch.deallocate() }
         // One reply buffer for every job, so that a large chunk's reply reuses its memory.
         var reply: [UInt8] = []
         while true {
@@ -46,19 +48,20 @@ enum PoolWorkerLoop {
             Syscalls.pollBriefly(readable: socket, seconds: PoolEngine.spinSeconds)
             let count: Int
             do {
-                count = try scratch.withUnsafeMutableBytes { try Syscalls.read(socket, into: $0) }
+                count = try Syscalls.read(socket, into: scratch)
             } catch let error as MultiprocessingError where error.errno == ECONNRESET {
                 // The pool closed its end with replies unread: it has gone, as at the end.
                 return
             }
             if count == 0 { return }
-            scratch.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            frames.append(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
         }
     }
 
     /// Runs this loop once in this process, before its first pool worker is forked: a job
-    /// for a closure that echoes and one for a closure it lacks, over a socket pair whose
-    /// other end stops writing after them (the replies are dropped with the pair).
+    /// shaped like an `apply` (one input decoded, a decoded output) and one for a closure it
+    /// lacks, over a socket pair whose other end stops writing after them (the replies are
+    /// dropped with the pair).
     ///
     /// A forked worker inherits the runtime's type metadata but not its parent's other
     /// threads, and creating metadata takes a runtime lock one of those threads may have
@@ -68,11 +71,12 @@ enum PoolWorkerLoop {
     static let warmUp: Void = {
         guard let (pool, worker) = try? ProcessPipe.make(), let ring = try? PoolReplyRing() else { return }
         var frames: [UInt8] = []
-        PoolWire.appendJob(id: 1, function: .closure(0), payload: [0], to: &frames)
+        PoolWire.appendJob(id: 1, function: .closure(0), payload: (try? BinaryCodableEncoder().encode([PoolNoInput()])) ?? [], to: &frames)
         PoolWire.appendJob(id: 2, function: .closure(1), payload: [], to: &frames)
         try? FrameIO.writeAll(pool.descriptor, frames, useSend: true)
         Syscalls.shutdown(pool.descriptor, writing: true)
-        try? run(socket: worker.descriptor, ring: ring, closures: [0: { payload, reply in reply += payload }], initializer: nil)
+        let apply = PoolChunkRunner.make { (_: PoolNoInput) in false }
+        try? run(socket: worker.descriptor, ring: ring, closures: [0: apply], initializer: nil)
     }()
 
     /// Runs one job and sends its reply, written into `reply`.
