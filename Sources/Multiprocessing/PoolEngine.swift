@@ -400,7 +400,7 @@ final class PoolEngine: @unchecked Sendable {
         var candidatesFunction: PoolJobFunction?
         while let job = pending.first {
             if job.function != candidatesFunction {
-                candidates = slots.filter { $0.phase == .serving && !$0.reachedEnd && $0.knows(job.function) }
+                candidates = slots.filter { $0.takesJobs && $0.knows(job.function) }
                 candidatesFunction = job.function
             }
             if candidates.isEmpty {
@@ -448,7 +448,7 @@ final class PoolEngine: @unchecked Sendable {
     /// of a closure that no worker taking jobs knows, at least one, and `limit` when no
     /// worker takes jobs.
     private func workersNeeded(upTo limit: Int) -> Int {
-        guard let known = slots.lazy.filter({ $0.phase == .serving && !$0.reachedEnd }).map(\.generation).max() else { return limit }
+        guard let known = slots.lazy.filter(\.takesJobs).map(\.generation).max() else { return limit }
         var count = 0
         for job in pending {
             if case .closure(let number) = job.function, number >= known {

@@ -49,6 +49,8 @@ final class PoolWorkerSlot {
     }
 
     var socket: Int32 { connection.descriptor }
+    /// Whether the pool may hand this worker new jobs: it serves, and its socket is open.
+    var takesJobs: Bool { phase == .serving && !reachedEnd }
     var hasOutbound: Bool { !outbound.isEmpty }
 
     /// Payloads from this size on go to the socket from their own arrays, uncopied.
